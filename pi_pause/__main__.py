@@ -1,0 +1,3 @@
+from pi_pause.cli import main
+
+raise SystemExit(main())

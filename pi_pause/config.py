@@ -1,0 +1,307 @@
+"""Settings: one TOML file parsed into frozen dataclasses.
+
+Every key has a safe default, so an empty file (or no file at all) is a working
+configuration. The file is parsed and validated here, in one place; the rest of
+the program only ever sees typed, checked settings.
+
+Example ``/etc/pi-pause/config.toml``::
+
+    [listen]
+    phrases = ["let's take a pause", "time out please"]
+
+    [pause]
+    break_minutes = 25
+
+    [checkin]
+    time = "21:30"
+    days = ["sun", "mon", "tue", "wed", "thu"]
+
+A key the program does not know, or a value it cannot use, is refused with a
+single line naming the key, the value and what is allowed (:class:`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pi_pause.errors import UserError
+
+DEFAULT_CONFIG_PATH = Path("/etc/pi-pause/config.toml")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ENGINES = ("auto", "vosk", "pocketsphinx")
+
+
+class ConfigError(UserError):
+    """A configuration problem, worded for the person editing the file."""
+
+
+def _rule(allowed: str, check) -> dict:
+    """Field metadata: a human description of what is allowed, and its test."""
+    return {"allowed": allowed, "check": check}
+
+
+def _between(low: float, high: float) -> dict:
+    kind = "a whole number" if isinstance(low, int) and isinstance(high, int) else "a number"
+    return _rule(f"{kind} from {low:g} to {high:g}", lambda v: low <= v <= high)
+
+
+def _one_of(*choices: str) -> dict:
+    return _rule("one of " + ", ".join(repr(c) for c in choices), lambda v: v in choices)
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_PHRASE = re.compile(r"^[a-z' ]+$")
+
+
+def _valid_phrases(value: tuple[str, ...]) -> bool:
+    return bool(value) and all(_PHRASE.match(p) and p.strip() for p in value)
+
+
+@dataclass(frozen=True)
+class ListenSettings:
+    """How the microphone is heard."""
+
+    engine: str = field(default="auto", metadata=_one_of(*ENGINES))
+    """Recogniser: 'vosk' (needs a model in models/), 'pocketsphinx' (built in) or 'auto'."""
+
+    phrases: tuple[str, ...] = field(
+        default=("let's take a pause",),
+        metadata=_rule("a non-empty list of lower-case phrases (letters, spaces, apostrophes)",
+                       _valid_phrases),
+    )
+    """The phrases the couple agreed on; any of them starts a pause."""
+
+    vosk_model: str = "models/vosk-model-small-en-us-0.15"
+    """Vosk model folder; a relative path is taken from the project folder."""
+
+    input_device: str = ""
+    """Microphone, as a sounddevice name or index; empty means the system default."""
+
+    sensitivity: float = field(default=0.5, metadata=_between(0.0, 1.0))
+    """Higher hears the phrase more readily but false-triggers more often."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """How pi-pause speaks."""
+
+    model: str = ""
+    """Piper voice (.onnx with its .onnx.json beside it); empty means the bundled en_US-joe-medium."""
+
+    length_scale: float = field(default=1.15, metadata=_between(0.5, 2.0))
+    """Speaking pace: above 1 is slower and calmer, below 1 faster."""
+
+    volume: float = field(default=0.8, metadata=_between(0.0, 1.0))
+    """Loudness of speech and chimes, from silent (0) to full scale (1)."""
+
+    output_device: str = ""
+    """Speaker, as a sounddevice name or index; empty means the system default."""
+
+
+@dataclass(frozen=True)
+class GpioSettings:
+    """The button and the LED (BCM pin numbers)."""
+
+    button_pin: int = field(default=17, metadata=_between(0, 27))
+    """GPIO pin of the push button, wired to ground (the internal pull-up is used)."""
+
+    led_pin: int = field(default=18, metadata=_between(0, 27))
+    """GPIO pin of the LED (through a resistor to ground); 18 has hardware PWM."""
+
+    long_press_seconds: float = field(default=1.5, metadata=_between(0.5, 5.0))
+    """Holding the button this long stops everything at once."""
+
+
+@dataclass(frozen=True)
+class PauseSettings:
+    """The pause: breathing, break and return."""
+
+    break_minutes: int = field(default=20, metadata=_between(20, 1440))
+    """Length of the quiet break; at least 20 minutes (time to calm), at most a day."""
+
+    extend_minutes: int = field(default=10, metadata=_between(5, 60))
+    """Extra time granted by a button press at the return cue."""
+
+    breathing: str = field(default="cyclic-sigh", metadata=_one_of("cyclic-sigh", "resonance", "box"))
+    """Breathing pattern guided at the start of a pause."""
+
+    holds: bool = False
+    """Include breath holds in patterns that have them (harder for anxious people)."""
+
+
+@dataclass(frozen=True)
+class CheckinSettings:
+    """The gentle nightly check-in."""
+
+    enabled: bool = True
+    """Offer the check-in at all."""
+
+    time: str = field(default="21:00", metadata=_rule("a 24-hour time like \"21:00\"",
+                                                      lambda v: bool(_CLOCK.match(v))))
+    """Local time of the check-in."""
+
+    days: tuple[str, ...] = field(
+        default=DAYS,
+        metadata=_rule("a list of days from " + ", ".join(DAYS),
+                       lambda v: bool(v) and set(v) <= set(DAYS)),
+    )
+    """Days of the week it is offered."""
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """Where pi-pause keeps things on disk."""
+
+    cache_dir: str = "/var/cache/pi-pause"
+    """Rendered voice clips (safe to delete; they are rendered again)."""
+
+    state_dir: str = "/var/lib/pi-pause"
+    """Small state such as which prompt variant was spoken last."""
+
+    socket: str = "/run/pi-pause/control.sock"
+    """Unix socket for `pi-pause trigger` and `pi-pause status`."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of pi-pause's settings."""
+
+    listen: ListenSettings = field(default_factory=ListenSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    gpio: GpioSettings = field(default_factory=GpioSettings)
+    pause: PauseSettings = field(default_factory=PauseSettings)
+    checkin: CheckinSettings = field(default_factory=CheckinSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+
+    def resolve(self, path: str) -> Path:
+        """A configured path, with relative paths taken from the project folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def load(path: Path | None = None) -> Settings:
+    """Read settings from ``path`` (default: /etc/pi-pause/config.toml if it exists)."""
+    if path is None:
+        if not DEFAULT_CONFIG_PATH.exists():
+            return Settings()
+        path = DEFAULT_CONFIG_PATH
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file; create it or drop --config") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+    return parse(text, source=str(path))
+
+
+def parse(text: str, source: str = "config") -> Settings:
+    """Parse TOML text into :class:`Settings`, or raise a one-line :class:`ConfigError`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc}); check quotes and brackets") from None
+    sections = {f.name: f.type for f in dataclasses.fields(Settings)}
+    hints = typing.get_type_hints(Settings)
+    built = {}
+    for name, table in data.items():
+        if name not in sections:
+            raise ConfigError(f"{source}: unknown section [{name}]; "
+                              f"allowed sections: {', '.join(sections)}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: '{name}' must be a section written as [{name}]")
+        built[name] = _build(hints[name], table, f"{source}: [{name}]")
+    return Settings(**built)
+
+
+def _build(cls, table: dict, where: str):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise ConfigError(f"{where} unknown key '{key}'; allowed keys: {', '.join(fields)}")
+        values[key] = _convert(hints[key], fields[key], value, f"{where} {key} = {toml_value(value)}")
+    return cls(**values)
+
+
+def _convert(hint, f: dataclasses.Field, value, where: str):
+    rule = f.metadata
+    wanted = rule.get("allowed") or _describe(hint)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        item_type = typing.get_args(hint)[0]
+        if not isinstance(value, list) or not all(_is(item_type, v) for v in value):
+            raise ConfigError(f"{where} is not allowed; use {wanted}")
+        value = tuple(value)
+    elif not _is(hint, value):
+        raise ConfigError(f"{where} is not allowed; use {wanted}")
+    if hint is float:
+        value = float(value)
+    if rule and not rule["check"](value):
+        raise ConfigError(f"{where} is not allowed; use {wanted}")
+    return value
+
+
+def _is(hint, value) -> bool:
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _describe(hint) -> str:
+    if isinstance(hint, types.GenericAlias):
+        return f"a list of {_describe(typing.get_args(hint)[0])}"
+    return {bool: "true or false", str: "a quoted string", int: "a whole number",
+            float: "a number"}.get(hint, str(hint))
+
+
+def toml_value(value) -> str:
+    """A value written as it would appear in the TOML file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def reference() -> list[tuple[str, str, str, str]]:
+    """(key, default, allowed, description) for every setting: the README's reference table."""
+    import ast
+    import inspect
+
+    rows = []
+    for section in dataclasses.fields(Settings):
+        cls = typing.get_type_hints(Settings)[section.name]
+        docs = _field_docs(cls, ast, inspect)
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else None
+            shown = toml_value(default)
+            allowed = f.metadata.get("allowed") or _describe(hints[f.name])
+            rows.append((f"[{section.name}] {f.name}", shown, allowed, docs.get(f.name, "")))
+    return rows
+
+
+def _field_docs(cls, ast, inspect) -> dict[str, str]:
+    """The docstring written under each field, read from the source."""
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body
+    docs = {}
+    for node, after in zip(body, body[1:]):
+        if (isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str)):
+            docs[node.target.id] = " ".join(after.value.value.split())
+    return docs

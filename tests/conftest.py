@@ -1,0 +1,25 @@
+"""Shared test helpers: running the real command line in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run ``pi-pause ARGS`` as a user would, from this checkout."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), GPIOZERO_PIN_FACTORY="mock")
+    env.update(kwargs.pop("env", {}))
+    return subprocess.run([sys.executable, "-m", "pi_pause", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env, **kwargs)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
