@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("config", help="check the settings file and print the settings in force")
+    p.add_argument("--reference", action="store_true",
+                   help="print every setting with its default as a Markdown table (the README's)")
     p.set_defaults(func=_config)
 
     # Listening (pi_pause.spotter / pi_pause.listen)
@@ -56,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _config(args, settings: config.Settings) -> int:
     import dataclasses
 
+    if args.reference:
+        print(config.reference_markdown())
+        return 0
     for section in dataclasses.fields(settings):
         print(f"[{section.name}]")
         for key, value in dataclasses.asdict(getattr(settings, section.name)).items():

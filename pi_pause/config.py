@@ -295,6 +295,15 @@ def reference() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def reference_markdown() -> str:
+    """The settings reference as a Markdown table (kept in the README; a test checks it)."""
+    lines = ["| key | default | allowed | what it does |", "| --- | --- | --- | --- |"]
+    for key, default, allowed, description in reference():
+        cells = [f"`{key}`", f"`{default}`", allowed, description]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def _field_docs(cls, ast, inspect) -> dict[str, str]:
     """The docstring written under each field, read from the source."""
     tree = ast.parse(inspect.getsource(cls))
