@@ -50,10 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     # Speaking (pi_pause.voice / pi_pause.preview)
     # The service (pi_pause.service)
     # Models (pi_pause.models)
+    from pi_pause import manifest  # small: only the default paths are needed here
+
     where = argparse.ArgumentParser(add_help=False)
-    where.add_argument("--models-dir", default=str(_models_dir()), metavar="DIR",
+    where.add_argument("--models-dir", default=str(manifest.MODELS_DIR), metavar="DIR",
                        help="folder models are installed in (default: %(default)s)")
-    where.add_argument("--manifest", default=str(_models_dir() / "manifest.toml"), metavar="FILE",
+    where.add_argument("--manifest", default=str(manifest.MANIFEST), metavar="FILE",
                        help="list of downloadable models (default: %(default)s)")
     p = sub.add_parser("models", help="list and install speech models (Vosk, Piper voices)")
     actions = p.add_subparsers(dest="models_action", required=True, metavar="ACTION")
@@ -80,10 +82,6 @@ def _config(args, settings: config.Settings) -> int:
             print(f"{key} = {config.toml_value(value)}")
         print()
     return 0
-
-
-def _models_dir() -> Path:
-    return config.PROJECT_ROOT / "models"
 
 
 def _models_list(args, settings: config.Settings) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from pi_pause import config, models
+from pi_pause import config, download, models
 from pi_pause.errors import UserError
 
 ARCHIVE = "/vosk-model-test.zip"
@@ -34,6 +34,7 @@ class Site:
     def __init__(self):
         self.files: dict[str, bytes] = {}
         self.cut_once: set[str] = set()
+        self.cut_always: set[str] = set()
         self.ignore_range: set[str] = set()
         self.requests: list[tuple[str, str | None]] = []
         self.url = ""
@@ -59,7 +60,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body) - start))
         self.end_headers()
         payload = body[start:]
-        if self.path in site.cut_once:
+        if self.path in site.cut_once or self.path in site.cut_always:
             site.cut_once.discard(self.path)
             payload = payload[: len(payload) // 2]
         self.wfile.write(payload)
@@ -158,6 +159,17 @@ def test_cut_connection_is_resumed_with_a_range_request(site, tmp_path):
     half = len(data) // 2
     assert site.requests == [(ARCHIVE, None), (ARCHIVE, f"bytes={half}-")]
     assert (folder / "am" / "final.mdl").read_bytes() == member(data, "vosk-model-test/am/final.mdl")
+
+
+def test_connection_that_keeps_breaking_gives_up_but_keeps_what_arrived(site, tmp_path):
+    data = vosk_zip()
+    site.files[ARCHIVE] = data
+    site.cut_always.add(ARCHIVE)
+    part = tmp_path / "x.part"
+    with pytest.raises(download.Interrupted):
+        download.fetch(site.url + ARCHIVE, part, len(data), retries=2, pause=0)
+    assert len(site.requests) == 3  # the first try and two retries, each resuming
+    assert part.read_bytes() == data[: len(part.read_bytes())] and len(part.read_bytes()) > len(data) // 2
 
 
 def test_partial_download_from_an_earlier_run_is_resumed(site, tmp_path):
