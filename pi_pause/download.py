@@ -80,7 +80,7 @@ def fetch(url: str, part: Path, size: int, *, progress=None, retries: int = 4,
 
     Raises :class:`Unreachable` when no connection can be made (nothing is
     retried: being offline should be said at once), :class:`Interrupted` when
-    the connection kept breaking off ``retries`` times in a row, and
+    the connection broke off more than ``retries`` times (what arrived is kept), and
     :class:`WrongSize` when the server offers a file of another size.
     """
     part.parent.mkdir(parents=True, exist_ok=True)
