@@ -52,6 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
     # Speaking (pi_pause.voice / pi_pause.preview)
     # The service (pi_pause.service)
     # Models (pi_pause.models)
+    from pi_pause import manifest  # small: only the default paths are needed here
+
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--models-dir", default=str(manifest.MODELS_DIR), metavar="DIR",
+                       help="folder models are installed in (default: %(default)s)")
+    where.add_argument("--manifest", default=str(manifest.MANIFEST), metavar="FILE",
+                       help="list of downloadable models (default: %(default)s)")
+    p = sub.add_parser("models", help="list and install speech models (Vosk, Piper voices)")
+    actions = p.add_subparsers(dest="models_action", required=True, metavar="ACTION")
+    q = actions.add_parser("list", parents=[where], help="show the models, which are installed, "
+                           "and which engine `auto` will use")
+    q.set_defaults(func=_models_list)
+    q = actions.add_parser("install", parents=[where], help="download, verify (sha256) and "
+                           "install a model listed by `pi-pause models list`")
+    q.add_argument("name", metavar="NAME", help="the model's name, as in `pi-pause models list`")
+    q.add_argument("--from", dest="sources", type=Path, action="append", metavar="FILE",
+                   help="install from a copied download instead of the internet (still "
+                        "sha256-checked); repeat for a voice's .onnx and .onnx.json")
+    q.add_argument("--force", action="store_true", help="install again even if already installed")
+    q.set_defaults(func=_models_install)
     return parser
 
 
@@ -67,3 +87,15 @@ def _config(args, settings: config.Settings) -> int:
             print(f"{key} = {config.toml_value(value)}")
         print()
     return 0
+
+
+def _models_list(args, settings: config.Settings) -> int:
+    from pi_pause import models
+
+    return models.run_list(args, settings)
+
+
+def _models_install(args, settings: config.Settings) -> int:
+    from pi_pause import models
+
+    return models.run_install(args, settings)
