@@ -203,6 +203,12 @@ def _local_zone() -> tzinfo:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:  # /etc/localtime is usually a link into the zoneinfo tree: use the zone's name
+            link = os.path.realpath("/etc/localtime")
+            name = link.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in link else ""
+        except OSError:
+            name = ""
     try:
         if name:
             return ZoneInfo(name)
