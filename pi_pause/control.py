@@ -25,6 +25,7 @@ import logging
 import os
 import socket
 import stat
+import tempfile
 import threading
 from pathlib import Path
 from typing import Callable
@@ -98,7 +99,14 @@ class ControlServer:
     def _prepare_path(self) -> None:
         parent = self.path.parent
         if not parent.exists():
-            parent.mkdir(mode=0o750, parents=True)
+            try:
+                parent.mkdir(mode=0o750, parents=True)
+            except OSError as exc:
+                raise ControlError(f"cannot create {parent} for the control socket "
+                                   f"({exc.strerror or exc}); check [paths] socket") from None
+        elif parent.stat().st_uid not in (os.getuid(), 0):
+            raise ControlError(f"{parent} belongs to another user; remove it or choose "
+                               "another [paths] socket")
         try:
             mode = self.path.lstat().st_mode
         except FileNotFoundError:
@@ -153,6 +161,40 @@ class ControlServer:
         _reply(conn, reply)
 
 
+def socket_paths(settings) -> list[Path]:
+    """Where the service listens: the configured socket, then, for the default one, a
+    per-user fallback used when ``pi-pause run`` may not create /run/pi-pause (not root,
+    not under systemd)."""
+    from pi_pause.config import PathSettings
+
+    configured = settings.resolve(settings.paths.socket)
+    if settings.paths.socket != PathSettings().socket:
+        return [configured]
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    base = Path(runtime) if runtime else Path(tempfile.gettempdir())
+    return [configured, base / f"pi-pause-{os.getuid()}" / "control.sock"]
+
+
+def serve(settings, handle: Handler) -> ControlServer:
+    """Start the control server on the first usable of :func:`socket_paths`."""
+    paths = socket_paths(settings)
+    for path in paths:
+        try:
+            return ControlServer(path, handle).start()
+        except ControlError as exc:
+            if path == paths[-1] or not _permission_problem(path):
+                raise ControlError(str(exc)) from None
+            log.info("no permission for %s; using %s instead", path.parent, paths[-1])
+    raise AssertionError("unreachable")
+
+
+def request_service(settings, command: str, timeout: float = 5.0) -> dict:
+    """Send ``command`` to the running service, wherever it listens."""
+    paths = socket_paths(settings)
+    existing = [p for p in paths if p.exists()]
+    return request(existing[0] if existing else paths[0], command, timeout)
+
+
 def request(path: Path, command: str, timeout: float = 5.0) -> dict:
     """Send one command to the running service and return its reply."""
     path = Path(path)
@@ -205,6 +247,13 @@ def _reply(conn: socket.socket, reply: dict) -> None:
         pass  # the client left; nothing to tell
 
 
+def _permission_problem(path: Path) -> bool:
+    """Is the folder of ``path`` one we may not create or write (rather than broken)?"""
+    parent = path.parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    return existing is not None and not os.access(existing, os.W_OK | os.X_OK)
+
+
 def _drain(conn: socket.socket, limit: int = 64 * 1024) -> None:
     """Read (a bounded amount of) what the client still sends, so closing does not
     reset the connection before it has read our error reply."""
@@ -233,14 +282,14 @@ def _answers(path: Path) -> bool:
 
 def cli_trigger(args, settings) -> int:
     """``pi-pause trigger pause|checkin|stop``: prints the service's answer."""
-    reply = request(settings.resolve(settings.paths.socket), args.what)
+    reply = request_service(settings, args.what)
     print(reply.get("message") or reply.get("error") or ("ok" if reply.get("ok") else "refused"))
     return 0 if reply.get("ok") else 1
 
 
 def cli_status(args, settings) -> int:
     """``pi-pause status``: the service's state, as a line or as JSON."""
-    reply = request(settings.resolve(settings.paths.socket), "status")
+    reply = request_service(settings, "status")
     if args.json:
         print(json.dumps(reply))
     elif reply.get("ok"):

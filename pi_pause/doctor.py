@@ -229,10 +229,10 @@ def check_clock(settings, _) -> Check:
 
 
 def check_service(settings, _) -> Check:
-    from pi_pause.control import ControlError, request
+    from pi_pause.control import ControlError, request_service
 
     try:
-        reply = request(settings.resolve(settings.paths.socket), "status", timeout=2)
+        reply = request_service(settings, "status", timeout=2)
     except ControlError:
         return Check("warn", "service", "not running",
                      "start it with 'sudo systemctl start pi-pause' or 'pi-pause run'")
