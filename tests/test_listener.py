@@ -10,6 +10,7 @@ import io
 import queue
 import threading
 import time
+import wave
 
 import numpy as np
 import pytest
@@ -174,7 +175,11 @@ def test_a_recording_is_fed_in_real_time_then_listening_ends(tmp_path, caplog):
 
 def test_wav_input_converts_any_recording_and_ends_cleanly(tmp_path):
     path = tmp_path / "stereo-44k.wav"
-    wav.write(path, np.zeros((4410, 2), dtype=np.int16), 44100)  # 0.1 s, stereo
+    with wave.open(str(path), "wb") as out:  # 0.1 s of stereo at 44.1 kHz
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(44100)
+        out.writeframes(np.zeros((4410, 2), dtype="<i2").tobytes())
     with WavInput(path) as source:
         frames = []
         with pytest.raises(EndOfInput):
