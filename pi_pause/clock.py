@@ -17,21 +17,32 @@ Two kinds of time are kept apart on purpose: ``monotonic()`` measures durations
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Callable
 
 
+def later(moment: datetime, seconds: float) -> datetime:
+    """``moment`` plus real elapsed seconds, in its own zone.
+
+    Plain ``moment + timedelta`` adds wall-clock time, which is off by an hour
+    across a DST change; this goes through UTC.
+    """
+    return (moment.astimezone(timezone.utc) + timedelta(seconds=seconds)).astimezone(moment.tzinfo)
+
+
 class SystemClock:
     """The real clock: local wall time from the system, durations from ``time.monotonic``."""
 
     def __init__(self, tz: tzinfo | None = None) -> None:
-        self.tz = tz
+        self.tz = tz if tz is not None else local_zone()  # a named zone: DST rules included
 
     def now(self) -> datetime:
         """The current wall time, time-zone aware (the system zone unless one was given)."""
-        return datetime.now(self.tz).astimezone(self.tz)
+        return datetime.now(self.tz)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -66,9 +77,7 @@ class FakeClock:
     def now(self) -> datetime:
         with self._cond:
             elapsed = self._elapsed
-        # Add in UTC so a DST change during the elapsed time is counted correctly.
-        utc = self._start.astimezone(timezone.utc) + timedelta(seconds=elapsed)
-        return utc.astimezone(self.tz)
+        return later(self._start, elapsed)
 
     def monotonic(self) -> float:
         with self._cond:
@@ -111,3 +120,24 @@ class FakeClock:
         """Fake time passes only through :meth:`advance`, which wakes listeners itself."""
         return 0.0 if seconds <= 0 else float("inf")
 
+
+def local_zone() -> tzinfo:
+    """The system's time zone with its DST rules (``TZ``, else /etc/localtime)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:  # /etc/localtime is usually a link into the zoneinfo tree: use the zone's name
+            link = os.path.realpath("/etc/localtime")
+            name = link.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in link else ""
+        except OSError:
+            name = ""
+    try:
+        if name:
+            return ZoneInfo(name)
+        with open("/etc/localtime", "rb") as f:
+            return ZoneInfo.from_file(f, key="localtime")
+    except (OSError, ZoneInfoNotFoundError, ValueError):
+        logging.getLogger(__name__).warning(
+            "cannot read the system time zone; using UTC (set it with timedatectl)")
+        return timezone.utc

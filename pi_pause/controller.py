@@ -39,9 +39,10 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
+from pi_pause.clock import later
 from pi_pause.config import PauseSettings
 from pi_pause.echo import EchoGuard
 from pi_pause.events import ButtonHeld, ButtonPressed, CheckinDue, Command, PhraseHeard
@@ -267,7 +268,7 @@ class Controller:
         minutes = self.pause.break_minutes
         # The announced time is when the break ends, counted from now: breathing is
         # part of the break, so what was said stays true.
-        back = self.clock.now() + timedelta(minutes=minutes)
+        back = later(self.clock.now(), minutes * 60)
         self._set(State.PAUSING, deadline=self.clock.monotonic() + minutes * 60, back=back)
         log.info("%s: pause started, back together at %s", why, back.strftime("%H:%M"))
         self._start_session("pause", {"return_time": back, "break_minutes": minutes})
@@ -288,7 +289,7 @@ class Controller:
     def _extend(self) -> None:
         self._end_session()
         minutes = self.pause.extend_minutes
-        back = self.clock.now() + timedelta(minutes=minutes)
+        back = later(self.clock.now(), minutes * 60)
         self.light.pulse_slow()
         self._set(State.ON_BREAK, deadline=self.clock.monotonic() + minutes * 60, back=back)
         log.info("%d more minutes: back together at %s", minutes, back.strftime("%H:%M"))

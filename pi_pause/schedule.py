@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable
 
 from pi_pause import config
+from pi_pause.clock import local_zone
 from pi_pause.events import CheckinDue
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class CheckinSchedule:
                  enabled: bool = True) -> None:
         self.at = at
         self.weekdays = frozenset(config.DAYS.index(d) for d in days)
-        self.tz = tz if tz is not None else _local_zone()
+        self.tz = tz if tz is not None else local_zone()
         self.late = late
         self.enabled = enabled
         self.state_file = state_file
@@ -196,24 +197,3 @@ def _exists(moment: datetime) -> bool:
     """Does this local wall time exist (it does not inside a spring-forward gap)?"""
     back = moment.astimezone(timezone.utc).astimezone(moment.tzinfo)
     return back.replace(tzinfo=None) == moment.replace(tzinfo=None)
-
-
-def _local_zone() -> tzinfo:
-    """The system's time zone with its DST rules (``TZ``, else /etc/localtime)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    name = os.environ.get("TZ", "").lstrip(":")
-    if not name:
-        try:  # /etc/localtime is usually a link into the zoneinfo tree: use the zone's name
-            link = os.path.realpath("/etc/localtime")
-            name = link.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in link else ""
-        except OSError:
-            name = ""
-    try:
-        if name:
-            return ZoneInfo(name)
-        with open("/etc/localtime", "rb") as f:
-            return ZoneInfo.from_file(f, key="localtime")
-    except (OSError, ZoneInfoNotFoundError, ValueError):
-        log.warning("cannot read the system time zone; using UTC (set it with timedatectl)")
-        return timezone.utc

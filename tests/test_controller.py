@@ -246,3 +246,21 @@ def test_control_socket_triggers_and_stops_a_pause(rig, tmp_path):
         assert request(server.path, "checkin")["error"] == "a pause is in progress; try again later"
         assert request(server.path, "stop") == {"ok": True, "state": "idle", "message": "stopped"}
     assert sessions.kinds() == ["pause"]
+
+
+def test_return_time_is_right_on_the_wall_clock_across_the_autumn_change():
+    # 01:50 EDT on 2026-11-01; 20 minutes later the clocks have gone back: 01:10 EST.
+    new_york = ZoneInfo("America/New_York")
+    clock = FakeClock(datetime(2026, 11, 1, 1, 50, tzinfo=new_york))
+    factory = MockFactory(pin_class=MockPWMPin)
+    sessions = ScriptedSessions()
+    controller = Controller(sessions, MockLight(factory), PauseSettings(), clock).start()
+    try:
+        controller.post(ButtonPressed())
+        eventually(lambda: controller.state is State.ON_BREAK)
+        back = sessions.calls[0][1]["return_time"]
+        assert (back.hour, back.minute, back.tzname()) == (1, 10, "EST")
+        assert controller.status()["message"] == "on a break until 01:10"
+    finally:
+        controller.stop()
+        factory.close()
