@@ -27,7 +27,7 @@ controller goes back to idle; it never takes the service down.
 ``sessions`` is anything with ``run(kind, *, cancel, skip, context)`` and
 ``light`` anything with ``on()``, ``off()`` and ``pulse_slow()`` (the contracts of
 :mod:`pi_pause.session` and :mod:`pi_pause.light`). ``clock`` is a
-:class:`~pi_pause.clock.SystemClock` or, in tests, a :class:`~pi_pause.clock.FakeClock`
+:class:`~pi_pause.wallclock.SystemClock` or, in tests, a :class:`~pi_pause.wallclock.ManualClock`
 that makes a 20-minute break pass instantly.
 """
 
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from pi_pause.clock import later
+from pi_pause.wallclock import later, round_up_to_five_minutes
 from pi_pause.config import PauseSettings
 from pi_pause.echo import EchoGuard
 from pi_pause.events import ButtonHeld, ButtonPressed, CheckinDue, Command, PhraseHeard
@@ -266,10 +266,13 @@ class Controller:
     def _begin_pause(self, why: str) -> None:
         self.light.on()  # first, before anything slow: the couple sees it was heard
         minutes = self.pause.break_minutes
-        # The announced time is when the break ends, counted from now: breathing is
-        # part of the break, so what was said stays true.
-        back = later(self.clock.now(), minutes * 60)
-        self._set(State.PAUSING, deadline=self.clock.monotonic() + minutes * 60, back=back)
+        # The announced time is when the break ends, counted from now (breathing is
+        # part of the break) and rounded up to a time people say, so that what was
+        # said stays true: the break lasts until exactly then.
+        now = self.clock.now()
+        back = round_up_to_five_minutes(later(now, minutes * 60))
+        seconds = back.timestamp() - now.timestamp()  # real seconds, whatever DST does
+        self._set(State.PAUSING, deadline=self.clock.monotonic() + seconds, back=back)
         log.info("%s: pause started, back together at %s", why, back.strftime("%H:%M"))
         self._start_session("pause", {"return_time": back, "break_minutes": minutes})
 

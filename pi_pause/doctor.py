@@ -212,7 +212,7 @@ def check_gpio(settings, _) -> Check:
 
 
 def check_clock(settings, _) -> Check:
-    from pi_pause.clock import SystemClock
+    from pi_pause.wallclock import SystemClock
     from pi_pause.schedule import CheckinSchedule
 
     sched = CheckinSchedule.from_settings(settings)

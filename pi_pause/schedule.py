@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable
 
 from pi_pause import config
-from pi_pause.clock import local_zone
+from pi_pause.wallclock import local_zone
 from pi_pause.events import CheckinDue
 
 log = logging.getLogger(__name__)

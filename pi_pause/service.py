@@ -36,7 +36,7 @@ from pathlib import Path
 
 from pi_pause import __version__, config, gpio
 from pi_pause.button import PauseButton
-from pi_pause.clock import SystemClock
+from pi_pause.wallclock import SystemClock
 from pi_pause.control import serve
 from pi_pause.controller import Controller
 from pi_pause.echo import EchoGuard
@@ -123,6 +123,10 @@ class Service:
         self.player = self._player(simulated)
         kwargs = {"clock": self.sessions_clock} if self.sessions_clock is not None else {}
         self.sessions = p["session"].Sessions(s, self.player, self.light, **kwargs)
+        if hasattr(self.sessions, "prepare"):
+            # Render any clip not cached yet now, so a pause never waits for Piper.
+            self.notifier.status("preparing the voice clips")
+            self.sessions.prepare()
 
         self.spotter = p["spotter"].open_spotter(s)  # loads the model: the slow step
         self.guard = EchoGuard(monotonic=self.clock.monotonic)
@@ -167,8 +171,10 @@ class Service:
         if self.options.sound_dir is not None:
             self.options.sound_dir.mkdir(parents=True, exist_ok=True)
             path = self.options.sound_dir / "pi-pause-sound.wav"
-            log.info("sound goes into %s", path)
-            return players.WavSink(path)
+            log.info("sound goes into %s (written when the service stops)", path)
+            sink = players.WavSink(path)
+            self._closers.append(sink.close)
+            return sink
         if simulated and not _has_output_device(self.settings.voice.output_device):
             log.info("no speaker here: sound plays nowhere (--sound-dir DIR keeps it as WAV)")
             return SilentSpeaker()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from pi_pause.clock import FakeClock
+from pi_pause.wallclock import ManualClock
 from pi_pause.config import PauseSettings
 from pi_pause.control import ControlServer, request
 from pi_pause.controller import RETURN_WINDOW_SECONDS, Controller, State
@@ -30,7 +30,7 @@ START = datetime(2026, 6, 3, 21, 0, tzinfo=ZoneInfo("Europe/London"))
 @pytest.fixture
 def rig():
     factory = MockFactory(pin_class=MockPWMPin)
-    clock = FakeClock(START)
+    clock = ManualClock(START)
     sessions = ScriptedSessions()
     light = MockLight(factory)
     feeds = []
@@ -251,7 +251,7 @@ def test_control_socket_triggers_and_stops_a_pause(rig, tmp_path):
 def test_return_time_is_right_on_the_wall_clock_across_the_autumn_change():
     # 01:50 EDT on 2026-11-01; 20 minutes later the clocks have gone back: 01:10 EST.
     new_york = ZoneInfo("America/New_York")
-    clock = FakeClock(datetime(2026, 11, 1, 1, 50, tzinfo=new_york))
+    clock = ManualClock(datetime(2026, 11, 1, 1, 50, tzinfo=new_york))
     factory = MockFactory(pin_class=MockPWMPin)
     sessions = ScriptedSessions()
     controller = Controller(sessions, MockLight(factory), PauseSettings(), clock).start()
@@ -261,6 +261,26 @@ def test_return_time_is_right_on_the_wall_clock_across_the_autumn_change():
         back = sessions.calls[0][1]["return_time"]
         assert (back.hour, back.minute, back.tzname()) == (1, 10, "EST")
         assert controller.status()["message"] == "on a break until 01:10"
+    finally:
+        controller.stop()
+        factory.close()
+
+
+def test_return_time_is_said_on_five_minutes_and_the_break_lasts_exactly_until_then():
+    clock = ManualClock(datetime(2026, 6, 3, 21, 3, 20, tzinfo=ZoneInfo("Europe/London")))
+    factory = MockFactory(pin_class=MockPWMPin)
+    sessions = ScriptedSessions()
+    controller = Controller(sessions, MockLight(factory), PauseSettings(), clock).start()
+    try:
+        controller.post(ButtonPressed())
+        eventually(lambda: controller.state is State.ON_BREAK)
+        back = sessions.calls[0][1]["return_time"]
+        assert (back.hour, back.minute, back.second) == (21, 25, 0)
+        clock.advance(21 * 60 + 39)  # 21:24:59
+        time.sleep(0.05)
+        assert sessions.kinds() == ["pause"]
+        clock.advance(1)
+        eventually(lambda: sessions.kinds() == ["pause", "return"])
     finally:
         controller.stop()
         factory.close()

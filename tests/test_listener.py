@@ -19,7 +19,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 import pi_pause.listener as listener_module
 from pi_pause import wav
 from pi_pause.button import PauseButton
-from pi_pause.clock import FakeClock
+from pi_pause.wallclock import ManualClock
 from pi_pause.config import PauseSettings
 from pi_pause.controller import Controller, State
 from pi_pause.echo import EchoGuard
@@ -118,7 +118,7 @@ def test_missing_microphone_is_logged_once_and_listening_resumes_when_it_returns
 
 def test_button_and_pause_keep_working_while_the_microphone_is_missing(caplog):
     factory = MockFactory(pin_class=MockPWMPin)
-    clock = FakeClock(__import__("datetime").datetime.now().astimezone())
+    clock = ManualClock(__import__("datetime").datetime.now().astimezone())
     sessions, light = ScriptedSessions(), MockLight(factory)
     controller = Controller(sessions, light, PauseSettings(), clock).start()
     button = PauseButton(17, 0.5, controller.post, pin_factory=factory)

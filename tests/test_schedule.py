@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pi_pause import config
-from pi_pause.clock import FakeClock
+from pi_pause.wallclock import ManualClock, round_up_to_five_minutes
 from pi_pause.events import CheckinDue
 from pi_pause.schedule import CheckinSchedule, CheckinTimer
 
@@ -134,7 +134,7 @@ def test_settings_give_the_schedule_its_time_days_and_state_file(tmp_path):
 
 
 def test_timer_posts_checkin_due_at_the_scheduled_instant_across_a_dst_change(tmp_path):
-    clock = FakeClock(datetime(2026, 3, 7, 12, 0, tzinfo=NEW_YORK))
+    clock = ManualClock(datetime(2026, 3, 7, 12, 0, tzinfo=NEW_YORK))
     sched = schedule("02:30", NEW_YORK, tmp_path)
     inbox: queue.Queue = queue.Queue()
     timer = CheckinTimer(sched, clock, lambda ev: inbox.put((ev, clock.now()))).start()
@@ -154,3 +154,16 @@ def test_timer_posts_checkin_due_at_the_scheduled_instant_across_a_dst_change(tm
         timer.stop()
     # The fired date survived on disk, so a restarted timer stays quiet too.
     assert schedule("02:30", NEW_YORK, tmp_path).due(clock.now()) is None
+
+
+@pytest.mark.parametrize("start, expected", [
+    (datetime(2026, 6, 3, 21, 0, tzinfo=LONDON), (21, 0)),
+    (datetime(2026, 6, 3, 21, 0, 1, tzinfo=LONDON), (21, 5)),
+    (datetime(2026, 6, 3, 21, 57, tzinfo=LONDON), (22, 0)),
+    (datetime(2026, 6, 3, 21, 31, tzinfo=ZoneInfo("Asia/Kathmandu")), (21, 35)),  # UTC+5:45
+    (datetime(2026, 3, 8, 1, 58, tzinfo=NEW_YORK), (3, 0)),  # 02:00 does not exist that night
+])
+def test_return_times_round_up_to_five_minutes_on_the_local_clock(start, expected):
+    rounded = round_up_to_five_minutes(start)
+    assert (rounded.hour, rounded.minute, rounded.second) == (*expected, 0)
+    assert rounded >= start

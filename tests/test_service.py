@@ -19,7 +19,7 @@ import pytest
 from gpiozero import Device
 
 from pi_pause import config
-from pi_pause.clock import FakeClock
+from pi_pause.wallclock import ManualClock
 from pi_pause.control import request
 from pi_pause.controller import State
 from pi_pause.notify import Notifier
@@ -57,7 +57,7 @@ def service(tmp_path):
     read_end, write_end = os.pipe()
     keys = os.fdopen(write_end, "w", buffering=1)
     out = io.StringIO()
-    clock = FakeClock(datetime(2026, 6, 3, 20, 50, tzinfo=LONDON))
+    clock = ManualClock(datetime(2026, 6, 3, 20, 50, tzinfo=LONDON))
     svc = Service(settings, Options(simulate=True), parts=parts, clock=clock,
                   notifier=Notifier(str(notify_path)), out=out,
                   keyboard=os.fdopen(read_end)).start()

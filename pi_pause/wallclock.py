@@ -1,11 +1,12 @@
-"""Clocks: the service's only source of time, so tests can replace it.
+"""Wall clocks for the service: the controller's and the check-in timer's only source of time.
 
 The controller and the check-in timer never call ``time`` or ``datetime.now``
-directly; they ask a clock. :class:`SystemClock` is the real one.
-:class:`FakeClock` stands still until a test moves it with :meth:`FakeClock.advance`,
+directly; they ask one of these. (The spoken scripts keep their own, simpler
+clock of seconds: :mod:`pi_pause.clock`.) :class:`SystemClock` is the real one.
+:class:`ManualClock` stands still until a test moves it with :meth:`ManualClock.advance`,
 so a 20-minute break or a whole night of waiting for a check-in takes no real time::
 
-    clock = FakeClock(datetime(2026, 3, 8, 1, 0, tzinfo=ZoneInfo("America/New_York")))
+    clock = ManualClock(datetime(2026, 3, 8, 1, 0, tzinfo=ZoneInfo("America/New_York")))
     clock.advance(30 * 60)   # half an hour later, instantly
     clock.now()              # 01:30 local, as an aware datetime
 
@@ -32,6 +33,22 @@ def later(moment: datetime, seconds: float) -> datetime:
     across a DST change; this goes through UTC.
     """
     return (moment.astimezone(timezone.utc) + timedelta(seconds=seconds)).astimezone(moment.tzinfo)
+
+
+def round_up_to_five_minutes(moment: datetime) -> datetime:
+    """The next whole five minutes on the wall clock (``moment`` itself if already on one).
+
+    Return times are spoken on a five-minute grid ("back together at twenty to
+    ten"), rendered in advance. Rounded in UTC: every zone's offset is a whole
+    number of quarter hours, so this is the same grid in local time, and a DST
+    change cannot shift it.
+    """
+    utc = moment.astimezone(timezone.utc)
+    base = utc.replace(second=0, microsecond=0)
+    if base < utc:
+        base += timedelta(minutes=1)
+    base += timedelta(minutes=(-base.minute) % 5)
+    return base.astimezone(moment.tzinfo)
 
 
 class SystemClock:
@@ -62,12 +79,12 @@ class SystemClock:
         return max(0.0, seconds)
 
 
-class FakeClock:
+class ManualClock:
     """A clock that moves only when told to; waits finish as soon as their time is reached."""
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
-            raise ValueError("FakeClock needs a time-zone aware start time")
+            raise ValueError("ManualClock needs a time-zone aware start time")
         self._start = start
         self._elapsed = 0.0
         self._cond = threading.Condition()
@@ -97,7 +114,7 @@ class FakeClock:
         # Subtract in UTC: two datetimes of one zone subtract by wall time alone.
         delta = (when.astimezone(timezone.utc) - self.now().astimezone(timezone.utc)).total_seconds()
         if delta < 0:
-            raise ValueError("FakeClock only moves forward")
+            raise ValueError("ManualClock only moves forward")
         self.advance(delta)
 
     def sleep(self, seconds: float, interrupt: threading.Event | None = None) -> bool:
