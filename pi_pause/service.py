@@ -129,6 +129,7 @@ class Service:
             self.sessions.prepare()
 
         self.spotter = p["spotter"].open_spotter(s)  # loads the model: the slow step
+        self._closers.append(getattr(self.spotter, "close", None))
         self.guard = EchoGuard(monotonic=self.clock.monotonic)
         interval = self.notifier.watchdog_interval() or 5.0
         self.controller = Controller(self.sessions, self.light, s.pause, self.clock,
