@@ -211,6 +211,10 @@ class Service:
 
 
 def cli_run(args, settings: config.Settings) -> int:
+    if not os.environ.get("JOURNAL_STREAM"):
+        # In a terminal, say when things happened; the journal adds its own time.
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     options = Options(simulate=args.simulate, input=args.input, sound_dir=args.sound_dir)
     service = Service(settings, options)
     stopping = threading.Event()
