@@ -133,8 +133,9 @@ class ControlServer:
             with conn:
                 try:
                     self._answer(conn)
-                except Exception:  # a bad client must never take the server down
-                    log.exception("control request failed")
+                except Exception as exc:  # a bad client must never take the server down
+                    log.error("control request failed (%s: %s)", type(exc).__name__, exc)
+                    log.debug("details", exc_info=exc)
 
     def _answer(self, conn: socket.socket) -> None:
         conn.settimeout(REQUEST_SECONDS)
@@ -155,8 +156,9 @@ class ControlServer:
                                  "error": "unknown command; use one of " + ", ".join(COMMANDS)})
         try:
             reply = self._handle(command)
-        except Exception:
-            log.exception("control command %s failed", command)
+        except Exception as exc:
+            log.error("control command %s failed (%s: %s)", command, type(exc).__name__, exc)
+            log.debug("details", exc_info=exc)
             reply = {"ok": False, "error": "the service could not do that; see its log"}
         _reply(conn, reply)
 

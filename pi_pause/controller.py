@@ -179,21 +179,33 @@ class Controller:
                 return
             try:
                 answer = self._handle(event)
-            except Exception:
-                log.exception("error while handling %s; back to idle", type(event).__name__)
-                self._stop_everything(None)
+            except Exception as exc:
+                self._recover(f"handling {type(event).__name__}", exc)
                 answer = {"ok": False, "error": "the service hit an error; see its log"}
             if reply is not None:
                 reply.put(answer or {"ok": True, **self.status()})
             try:
                 self._check_deadline()
-            except Exception:
-                log.exception("error at a timed step; back to idle")
-                self._stop_everything(None)
+            except Exception as exc:
+                self._recover("a timed step", exc)
+
+    def _recover(self, doing: str, exc: Exception) -> None:
+        """One readable line, the details at debug level, and back to idle."""
+        log.error("error while %s (%s: %s); back to idle", doing, type(exc).__name__, exc)
+        log.debug("details", exc_info=exc)
+        try:
+            self._stop_everything(None)
+        except Exception as again:  # e.g. the light itself is what fails
+            log.error("could not turn the light off (%s)", again)
+            with self._lock:
+                self._state, self._deadline, self._return_time = State.IDLE, None, None
 
     def _wait_seconds(self) -> float:
         wait = self._watchdog_interval
-        if self._deadline is not None:
+        # Only the quiet break and the return window end on time; while a script
+        # runs, its end is what moves things on (and an expired deadline must not
+        # turn this wait into a busy loop).
+        if self._deadline is not None and self.state in (State.ON_BREAK, State.RETURNING):
             wait = min(wait, self.clock.real_timeout(self._deadline - self.clock.monotonic()))
         return max(wait, 0.0)
 
@@ -391,8 +403,8 @@ class Controller:
     def _changed(self) -> None:
         try:
             self._on_change(self.status())
-        except Exception:
-            log.exception("status listener failed")
+        except Exception as exc:
+            log.error("status listener failed (%s: %s)", type(exc).__name__, exc)
 
 
 def _noun(state: State) -> str:

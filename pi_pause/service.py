@@ -197,8 +197,8 @@ class Service:
                 continue
             try:
                 close()
-            except Exception:
-                log.exception("error while shutting down")
+            except Exception as exc:
+                log.error("error while shutting down (%s: %s)", type(exc).__name__, exc)
         self._closers.clear()
 
     def wait(self, stopping: threading.Event) -> int:

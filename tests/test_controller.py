@@ -211,7 +211,8 @@ def test_a_failing_light_does_not_kill_the_controller(rig, caplog):
     controller, sessions, light, _, _ = rig
     light.on = lambda: (_ for _ in ()).throw(OSError("GPIO busy"))
     controller.post(ButtonPressed())
-    eventually(lambda: "error while handling ButtonPressed; back to idle" in caplog.text)
+    eventually(lambda: "error while handling ButtonPressed (OSError: GPIO busy); back to idle"
+               in caplog.text)
     assert controller.alive and controller.state is State.IDLE
     assert controller.command("status")["state"] == "idle"
 
@@ -284,3 +285,18 @@ def test_return_time_is_said_on_five_minutes_and_the_break_lasts_exactly_until_t
     finally:
         controller.stop()
         factory.close()
+
+
+def test_a_script_longer_than_the_break_finishes_first_without_spinning(rig):
+    controller, sessions, _, clock, _ = rig
+    sessions.hold.add("pause")
+    controller.post(ButtonPressed())
+    eventually(lambda: sessions.calls)
+    clock.advance(30 * 60)  # the break time passes while the script is still speaking
+    cpu = time.process_time()
+    time.sleep(0.3)
+    assert time.process_time() - cpu < 0.15  # waiting, not spinning
+    assert controller.state is State.PAUSING
+    sessions.hold.discard("pause")
+    controller.post(ButtonPressed())  # skip: the script moves on and ends
+    eventually(lambda: sessions.kinds() == ["pause", "return"])
