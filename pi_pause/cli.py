@@ -53,10 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", type=Path, metavar="FILE.wav",
                    help="feed this recording in real time instead of the microphone")
     p.add_argument("--simulate", action="store_true",
-                   help="no hardware: mock GPIO (Enter is the button), sound into --sound-dir")
+                   help="use no hardware even if present: mock GPIO (Enter is the button, "
+                        "the LED is printed), no speaker")
     p.add_argument("--sound-dir", type=Path, metavar="DIR",
-                   help="in simulation, write each spoken session as a WAV file here "
-                        "(default: play nowhere)")
+                   help="write what it says into DIR/pi-pause-sound.wav (when it stops) "
+                        "instead of playing it")
     p.set_defaults(func=_service("service", "cli_run"))
     p = sub.add_parser("trigger", help="ask the running service to start a pause or check-in, "
                                        "or to stop")
