@@ -176,8 +176,9 @@ class Service:
             sink = players.WavSink(path)
             self._closers.append(sink.close)
             return sink
-        if simulated and not _has_output_device(self.settings.voice.output_device):
-            log.info("no speaker here: sound plays nowhere (--sound-dir DIR keeps it as WAV)")
+        if self.options.simulate or (simulated and not _has_output_device(
+                self.settings.voice.output_device)):
+            log.info("no speaker: sound plays nowhere (--sound-dir DIR keeps it as WAV)")
             return SilentSpeaker()
         return RetryingPlayer(players.SpeakerPlayer(self.settings.voice.output_device))
 
