@@ -24,6 +24,7 @@ The parts that speak and listen come from :mod:`pi_pause.spotter`,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import logging
@@ -31,6 +32,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +59,12 @@ PARTS = {
     "light": "the LED",
     "player": "playing sound",
 }
+
+
+# While a slow start-up step runs, tell systemd every few seconds that we are alive
+# (and to extend its start timeout), but never for more than this long in all.
+KEEPALIVE_SECONDS = 10.0
+MAX_START_SECONDS = 30 * 60
 
 
 class ServiceError(UserError):
@@ -107,6 +115,7 @@ class Service:
 
     def start(self) -> Service:
         log.info("pi-pause %s starting", __version__)
+        self._started = time.monotonic()
         self.settings = s = usable_paths(self.settings)
         p = self.parts
         self.pins = gpio.choose(simulate=self.options.simulate)
@@ -123,12 +132,12 @@ class Service:
         self.player = self._player(simulated)
         kwargs = {"clock": self.sessions_clock} if self.sessions_clock is not None else {}
         self.sessions = p["session"].Sessions(s, self.player, self.light, **kwargs)
-        if hasattr(self.sessions, "prepare"):
-            # Render any clip not cached yet now, so a pause never waits for Piper.
-            self.notifier.status("preparing the voice clips")
-            self.sessions.prepare()
-
-        self.spotter = p["spotter"].open_spotter(s)  # loads the model: the slow step
+        with self._starting("preparing the voice clips"):
+            if hasattr(self.sessions, "prepare"):
+                # Render any clip not cached yet now, so a pause never waits for Piper.
+                self.sessions.prepare()
+        with self._starting("loading the speech model"):
+            self.spotter = p["spotter"].open_spotter(s)
         self._closers.append(getattr(self.spotter, "close", None))
         self.guard = EchoGuard(monotonic=self.clock.monotonic)
         interval = self.notifier.watchdog_interval() or 5.0
@@ -166,6 +175,28 @@ class Service:
         self.notifier.ready(f"listening with {self.spotter.engine_name}")
         log.info("ready: listening with %s", self.spotter.engine_name)
         return self
+
+    @contextlib.contextmanager
+    def _starting(self, what: str):
+        """Keep systemd patient during a slow start-up step (the first run renders every
+        clip, which can take minutes on a Pi), up to :data:`MAX_START_SECONDS` in all."""
+        self.notifier.status(what)
+        done = threading.Event()
+
+        def keepalive() -> None:
+            while not done.wait(KEEPALIVE_SECONDS):
+                if time.monotonic() - self._started > MAX_START_SECONDS:
+                    return  # something hangs: let systemd's timeouts act
+                self.notifier.send("WATCHDOG=1",
+                                   f"EXTEND_TIMEOUT_USEC={int(3 * KEEPALIVE_SECONDS * 1e6)}")
+
+        thread = threading.Thread(target=keepalive, name="starting", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def _player(self, simulated: bool):
         players = self.parts["player"]

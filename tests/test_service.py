@@ -11,6 +11,7 @@ import io
 import os
 import socket
 import sys
+import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -37,12 +38,21 @@ def test_run_names_the_missing_part_in_one_line(monkeypatch):
         load_parts()
 
 
+class SlowToPrepare(ScriptedSessions):
+    """Sessions whose clips take a while to render at start-up (the first run on a Pi)."""
+
+    prepare_seconds = 0.0
+
+    def prepare(self):
+        time.sleep(self.prepare_seconds)
+
+
 @pytest.fixture
 def service(tmp_path):
     settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
                             f'socket = "{tmp_path / "control.sock"}"\n'
                             '[checkin]\ntime = "21:00"\n')
-    sessions, mic = ScriptedSessions(), ScriptedMic()
+    sessions, mic = SlowToPrepare(), ScriptedMic()
     parts = {
         "spotter": SimpleNamespace(open_spotter=lambda s: CountingSpotter()),
         "mic": SimpleNamespace(Microphone=lambda device: mic.open()),
@@ -130,3 +140,32 @@ def test_default_folders_it_cannot_write_move_to_the_users_own(tmp_path, monkeyp
     assert moved.paths.state_dir == str(tmp_path / "xdg-state" / "pi-pause")
     # A folder the user chose is never moved behind their back.
     assert usable_paths(settings) is settings
+
+
+def test_a_slow_first_start_keeps_systemd_patient_until_ready(tmp_path, monkeypatch):
+    import pi_pause.service as service_module
+
+    monkeypatch.setattr(service_module, "KEEPALIVE_SECONDS", 0.05)
+    monkeypatch.setattr(SlowToPrepare, "prepare_seconds", 0.3)
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(str(tmp_path / "notify"))
+    settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
+                            f'socket = "{tmp_path / "control.sock"}"\n')
+    parts = {
+        "spotter": SimpleNamespace(open_spotter=lambda s: CountingSpotter()),
+        "mic": SimpleNamespace(Microphone=lambda device: ScriptedMic().open()),
+        "session": SimpleNamespace(Sessions=lambda s, player, light, **kw: SlowToPrepare()),
+        "light": SimpleNamespace(Light=lambda pin: MockLight(Device.pin_factory)),
+        "player": SimpleNamespace(),
+    }
+    svc = Service(settings, Options(simulate=True), parts=parts, notifier=Notifier(
+        str(tmp_path / "notify")), out=io.StringIO(), keyboard=io.StringIO("")).start()
+    try:
+        sent = notifications(systemd)
+    finally:
+        svc.stop()
+        systemd.close()
+    ready = sent.index("READY=1\nSTATUS=listening with counting")
+    assert sent[0] == "STATUS=preparing the voice clips"
+    keepalives = [m for m in sent[:ready] if m.startswith("WATCHDOG=1\nEXTEND_TIMEOUT_USEC=")]
+    assert len(keepalives) >= 3
