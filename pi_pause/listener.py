@@ -41,8 +41,10 @@ class Listener:
     """Feeds the spotter from an audio source on its own thread; survives the source vanishing."""
 
     def __init__(self, open_source: Callable[[], object], spotter, guard: EchoGuard,
-                 post: Callable[[object], None], name: str = "microphone") -> None:
+                 post: Callable[[object], None], name: str = "microphone",
+                 on_change: Callable[[bool], None] = lambda available: None) -> None:
         self.open_source = open_source
+        self.on_change = on_change
         self.spotter = spotter
         self.guard = guard
         self.post = post
@@ -74,6 +76,7 @@ class Listener:
             try:
                 with self.open_source() as source:
                     self.available.set()
+                    self.on_change(True)
                     if down:
                         log.info("%s is back; listening again", self.name)
                         down = False
@@ -94,6 +97,7 @@ class Listener:
             if not down:
                 log.warning("%s unavailable (%s); retrying until it is back", self.name, problem)
                 down = True
+                self.on_change(False)
             self.stopped.wait(retry)
             retry = min(retry * 2, MAX_RETRY_SECONDS)
 

@@ -144,7 +144,7 @@ class Service:
         self.controller = Controller(self.sessions, self.light, s.pause, self.clock,
                                      guard=self.guard, watchdog=self.notifier.watchdog,
                                      watchdog_interval=interval,
-                                     on_change=lambda st: self.notifier.status(st["message"]))
+                                     on_change=lambda status: self._publish())
         self.controller.start()
         self._closers.append(self.controller.stop)
 
@@ -168,7 +168,8 @@ class Service:
         else:
             mic = p["mic"]
             source, name = (lambda: mic.Microphone(s.listen.input_device)), "microphone"
-        self.listener = Listener(source, self.spotter, self.guard, self.controller.post, name)
+        self.listener = Listener(source, self.spotter, self.guard, self.controller.post, name,
+                                 on_change=lambda available: self._publish())
         self.listener.start()
         self._closers.append(self.listener.stop)
 
@@ -212,6 +213,14 @@ class Service:
             log.info("no speaker: sound plays nowhere (--sound-dir DIR keeps it as WAV)")
             return SilentSpeaker()
         return RetryingPlayer(players.SpeakerPlayer(self.settings.voice.output_device))
+
+    def _publish(self) -> None:
+        """What ``systemctl status pi-pause`` shows: the state, and a missing microphone."""
+        text = self.controller.status()["message"]
+        listener = getattr(self, "listener", None)
+        if listener is not None and not listener.available.is_set() and not listener.finished.is_set():
+            text += f"; {listener.name} unavailable, retrying"
+        self.notifier.status(text)
 
     def _command(self, name: str) -> dict:
         reply = self.controller.command(name)

@@ -96,8 +96,10 @@ def test_service_tells_systemd_it_is_ready_and_serves_status(service):
     assert status["state"] == "idle"
     assert status["microphone"] == "unavailable"  # this machine has none; retried meanwhile
     assert status["next_checkin"] == "2026-06-03T21:00+01:00"
+    assert "STATUS=idle, listening; microphone unavailable, retrying" in sent
     service.mic.present.set()
     eventually(lambda: request(service.socket, "status")["microphone"] == "listening")
+    assert "STATUS=idle, listening" in notifications(service.systemd)
 
 
 def test_enter_pauses_the_led_is_printed_and_h_stops_everything(service):
@@ -115,7 +117,8 @@ def test_enter_pauses_the_led_is_printed_and_h_stops_everything(service):
 def test_checkin_comes_at_its_time_and_status_reaches_systemd(service):
     service.clock.set(datetime(2026, 6, 3, 21, 0, tzinfo=LONDON))
     eventually(lambda: service.sessions.kinds() == ["checkin"])
-    eventually(lambda: "STATUS=idle, listening" in notifications(service.systemd))
+    eventually(lambda: any(m.startswith("STATUS=nightly check-in")
+                           for m in notifications(service.systemd)))
 
 
 def test_trigger_over_the_socket_then_stop_shuts_down_cleanly(service):
