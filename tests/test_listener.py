@@ -169,7 +169,7 @@ def test_a_recording_is_fed_in_real_time_then_listening_ends(tmp_path, caplog):
     assert listener.finished.wait(5)
     took = time.monotonic() - started
     assert spotter.frames == 10  # 100 ms frames
-    assert 0.95 <= took < 1.5
+    assert 0.95 <= took < 3.0  # never faster than real time (slower only on a busy machine)
     assert "the input recording is finished" in caplog.text
 
 
@@ -220,11 +220,11 @@ def test_silent_speaker_takes_the_sound_time_and_stops_on_cancel():
     cancel = threading.Event()
     started = time.monotonic()
     SilentSpeaker().play(np.zeros(3200, dtype=np.int16), 16000, cancel)
-    assert 0.18 <= time.monotonic() - started < 0.5
+    assert 0.18 <= time.monotonic() - started < 1.0
     threading.Timer(0.05, cancel.set).start()
     started = time.monotonic()
     SilentSpeaker().play(np.zeros(160000, dtype=np.int16), 16000, cancel)
-    assert time.monotonic() - started < 0.2
+    assert time.monotonic() - started < 0.5
 
 
 class BusySpeaker:
