@@ -128,8 +128,11 @@ class CheckinSchedule:
         try:
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"last_fired": day.isoformat()}) + "\n", encoding="utf-8")
-            os.replace(tmp, self.state_file)  # atomic: a power cut never leaves half a file
+            with open(tmp, "w", encoding="utf-8") as out:
+                out.write(json.dumps({"last_fired": day.isoformat()}) + "\n")
+                out.flush()
+                os.fsync(out.fileno())  # on the card before the rename: a power cut
+            os.replace(tmp, self.state_file)  # leaves the old file or the new, never half
         except OSError as exc:
             log.warning("cannot save check-in state to %s (%s); a restart this evening "
                         "could repeat the check-in", self.state_file, exc.strerror or exc)
