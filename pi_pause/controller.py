@@ -19,7 +19,7 @@ A short press skips to the next step of a spoken session. A second trigger
 during a pause does not restart it; a check-in that falls due during a pause is
 skipped. While the device speaks, detections are ignored (see :mod:`pi_pause.echo`).
 
-Spoken sessions run in a worker thread (``sessions.run`` blocks), so the
+Spoken sessions run in a worker thread (:mod:`pi_pause.runner`), so the
 controller stays free to react: a long press sets the session's ``cancel`` event
 and the voice stops within 50 ms. An error inside a session is logged and the
 controller goes back to idle; it never takes the service down.
@@ -45,6 +45,7 @@ from typing import Callable
 from pi_pause.wallclock import later, round_up_to_five_minutes
 from pi_pause.config import PauseSettings
 from pi_pause.echo import EchoGuard
+from pi_pause.runner import SessionEnded, SessionRunner
 from pi_pause.events import ButtonHeld, ButtonPressed, CheckinDue, Command, PhraseHeard
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,6 @@ log = logging.getLogger(__name__)
 # "10 more minutes": the couple needs a moment to decide after hearing the offer.
 RETURN_WINDOW_SECONDS = 60.0
 
-# A cancelled session returns within 50 ms by contract; wait a little longer
-# before starting the next one, so two voices never overlap.
-SESSION_JOIN_SECONDS = 0.5
 
 
 class State(enum.Enum):
@@ -64,13 +62,6 @@ class State(enum.Enum):
     ON_BREAK = "on_break"
     RETURNING = "returning"
     CHECKING_IN = "checking_in"
-
-
-@dataclass(frozen=True)
-class _SessionEnded:
-    token: int
-    kind: str
-    error: BaseException | None
 
 
 @dataclass(frozen=True)
@@ -105,9 +96,8 @@ class Controller:
         self._state = State.IDLE
         self._deadline: float | None = None        # clock.monotonic() of the next timed step
         self._return_time: datetime | None = None  # what was announced, for status
-        self._token = 0
-        self._session: tuple[int, threading.Event, threading.Event, threading.Thread] | None = None
-        self._running: set[int] = set()
+        self.runner = SessionRunner(sessions, self.guard,
+                                    lambda ended: self._inbox.put((ended, None)))
         clock.on_advance(lambda: self._inbox.put((_Wake(), None)))
 
     # -- used by other threads -------------------------------------------------
@@ -211,7 +201,7 @@ class Controller:
 
     def _handle(self, event) -> dict | None:
         state = self.state
-        if isinstance(event, _SessionEnded):
+        if isinstance(event, SessionEnded):
             return self._session_ended(event)
         if isinstance(event, _Wake):
             return None
@@ -247,7 +237,7 @@ class Controller:
             self._begin_pause("button pressed")
         elif state is State.PAUSING:
             log.info("button: skip ahead")
-            self._session[2].set()
+            self.runner.skip()
         elif state is State.ON_BREAK:
             log.info("button: break ended early")
             self._begin_return()
@@ -255,7 +245,7 @@ class Controller:
             self._extend()
         elif state is State.CHECKING_IN:
             log.info("check-in dismissed")
-            self._end_session()
+            self.runner.end()
             self._to_idle()
 
     def _command(self, name: str, state: State) -> dict:
@@ -286,7 +276,7 @@ class Controller:
         seconds = back.timestamp() - now.timestamp()  # real seconds, whatever DST does
         self._set(State.PAUSING, deadline=self.clock.monotonic() + seconds, back=back)
         log.info("%s: pause started, back together at %s", why, back.strftime("%H:%M"))
-        self._start_session("pause", {"return_time": back, "break_minutes": minutes})
+        self.runner.start("pause", {"return_time": back, "break_minutes": minutes})
 
     def _begin_break(self) -> None:
         self.light.pulse_slow()
@@ -299,10 +289,10 @@ class Controller:
         self.light.on()
         self._set(State.RETURNING, deadline=None, back=None)
         log.info("return cue")
-        self._start_session("return", {"extend_minutes": self.pause.extend_minutes})
+        self.runner.start("return", {"extend_minutes": self.pause.extend_minutes})
 
     def _extend(self) -> None:
-        self._end_session()
+        self.runner.end()
         minutes = self.pause.extend_minutes
         back = later(self.clock.now(), minutes * 60)
         self.light.pulse_slow()
@@ -313,7 +303,7 @@ class Controller:
         self.light.on()
         self._set(State.CHECKING_IN, deadline=None, back=None)
         log.info("%s: check-in started", why)
-        self._start_session("checkin", {})
+        self.runner.start("checkin", {})
 
     def _check_deadline(self) -> None:
         if self._deadline is None or self.clock.monotonic() < self._deadline:
@@ -326,13 +316,9 @@ class Controller:
             self._to_idle()
         # While pausing, the break deadline waits for the breathing script to end.
 
-    def _session_ended(self, ended: _SessionEnded) -> None:
-        self._running.discard(ended.token)
-        if not self._running:
-            self.guard.quiet()
-        if self._session is None or ended.token != self._session[0]:
-            return None  # a session that was cancelled earlier, winding down
-        self._session = None
+    def _session_ended(self, ended: SessionEnded) -> None:
+        if not self.runner.finished(ended):
+            return None  # a script cancelled earlier, winding down
         if ended.error is not None:
             log.error("%s session failed (%s: %s); back to idle",
                       ended.kind, type(ended.error).__name__, ended.error)
@@ -349,40 +335,8 @@ class Controller:
             self._to_idle()
         return None
 
-    # -- sessions ----------------------------------------------------------------
-
-    def _start_session(self, kind: str, context: dict) -> None:
-        self._end_session()
-        self._token += 1
-        token, cancel, skip = self._token, threading.Event(), threading.Event()
-        worker = threading.Thread(target=self._run_session, name=f"session-{kind}",
-                                  args=(token, kind, cancel, skip, context), daemon=True)
-        self._session = (token, cancel, skip, worker)
-        self._running.add(token)
-        self.guard.speaking()
-        worker.start()
-
-    def _run_session(self, token: int, kind: str, cancel, skip, context: dict) -> None:
-        error = None
-        try:
-            self.sessions.run(kind, cancel=cancel, skip=skip, context=context)
-        except Exception as exc:  # reported by the controller thread, which goes idle
-            error = exc
-        self._inbox.put((_SessionEnded(token, kind, error), None))
-
-    def _end_session(self) -> None:
-        """Cancel the running session, if any, and give it a moment to fall silent."""
-        if self._session is None:
-            return
-        _, cancel, _, worker = self._session
-        self._session = None
-        cancel.set()
-        worker.join(timeout=SESSION_JOIN_SECONDS)
-        if worker.is_alive():
-            log.warning("a session did not stop within %.1f s", SESSION_JOIN_SECONDS)
-
     def _stop_everything(self, why: str | None) -> None:
-        self._end_session()
+        self.runner.end()
         self._to_idle()
         if why:
             log.info(why)

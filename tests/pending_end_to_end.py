@@ -78,7 +78,7 @@ def test_a_recorded_phrase_lights_the_led_speaks_and_returns_after_the_break(
         clock.advance(22 * 60)  # 21:25, the announced return time
         eventually(lambda: len(service.player.plays) > spoken
                    and service.controller.state is State.RETURNING
-                   and service.controller._session is None, timeout=30)
+                   and not service.controller.runner.busy, timeout=30)
         clock.advance(60)
         eventually(lambda: service.controller.state is State.IDLE)
         assert out.getvalue().endswith("[LED] off\n")
