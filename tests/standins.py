@@ -1,0 +1,83 @@
+"""Stand-ins shared by the service tests, until the speaking parts are merged.
+
+``ScriptedSessions`` has exactly the ``Sessions.run(kind, cancel=, skip=, context=)``
+contract of pi_pause.session; ``MockLight`` the on/off/pulse_slow/fade contract of
+pi_pause.light, over a real gpiozero PWMLED on mock pins.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from gpiozero import PWMLED
+
+
+class ScriptedSessions:
+    """Sessions stand-in: each run is ``steps`` steps; kinds in ``hold`` wait for skip/cancel."""
+
+    def __init__(self, steps: int = 3, step_seconds: float = 0.01) -> None:
+        self.steps, self.step_seconds = steps, step_seconds
+        self.calls: list[tuple[str, dict]] = []
+        self.finished: list[tuple[str, str]] = []  # (kind, "done" | "cancelled")
+        self.skipped = 0
+        self.hold: set[str] = set()
+        self.fail: set[str] = set()
+        self.cancel_seen_at: float | None = None
+
+    def run(self, kind, *, cancel: threading.Event, skip: threading.Event, context: dict) -> None:
+        self.calls.append((kind, context))
+        if kind in self.fail:
+            self.fail.discard(kind)
+            raise RuntimeError("output device busy")
+        for _ in range(self.steps):
+            end = time.monotonic() + (3600 if kind in self.hold else self.step_seconds)
+            while time.monotonic() < end:
+                if cancel.wait(0.002):
+                    self.cancel_seen_at = time.monotonic()
+                    self.finished.append((kind, "cancelled"))
+                    return
+                if skip.is_set():
+                    skip.clear()
+                    self.skipped += 1
+                    break
+        self.finished.append((kind, "done"))
+
+    def kinds(self) -> list[str]:
+        return [k for k, _ in self.calls]
+
+
+class MockLight:
+    """The Light contract (on/off/pulse_slow) over a real gpiozero PWMLED on a mock pin."""
+
+    def __init__(self, factory) -> None:
+        self.led = PWMLED(18, pin_factory=factory)
+        self.mode = "off"
+
+    def on(self):
+        self.mode = "on"
+        self.led.on()
+
+    def off(self):
+        self.mode = "off"
+        self.led.off()
+
+    def pulse_slow(self):
+        self.mode = "pulse"
+        self.led.pulse(fade_in_time=2, fade_out_time=2)
+
+    def fade(self, to: float, seconds: float):
+        self.mode = f"fade {to:g}"
+        self.led.value = to
+
+    @property
+    def value(self) -> float:
+        return self.led.value
+
+
+def eventually(check, timeout: float = 2.0) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.005)

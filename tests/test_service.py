@@ -1,0 +1,174 @@
+"""``pi-pause run`` wiring: the whole service in simulation, on a machine with no hardware.
+
+Until the listening and speaking parts are merged, the service is given
+stand-ins with their contract names (``parts=``); the controller, button,
+keyboard, LED printing, check-in timer, control socket and sd_notify are all real.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import sys
+import time
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from gpiozero import Device
+
+from pi_pause import config
+from pi_pause.wallclock import ManualClock
+from pi_pause.control import request
+from pi_pause.controller import State
+from pi_pause.notify import Notifier
+from pi_pause.service import PARTS, Options, Service, ServiceError, load_parts, usable_paths
+from tests.standins import MockLight, ScriptedSessions, eventually
+from tests.test_listener import CountingSpotter, ScriptedMic
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_run_names_the_missing_part_in_one_line(monkeypatch):
+    for name in PARTS:
+        monkeypatch.setitem(sys.modules, f"pi_pause.{name}", None)
+    with pytest.raises(ServiceError, match=r"no pi_pause\.spotter \(hearing the phrase\)"):
+        load_parts()
+
+
+class SlowToPrepare(ScriptedSessions):
+    """Sessions whose clips take a while to render at start-up (the first run on a Pi)."""
+
+    prepare_seconds = 0.0
+
+    def prepare(self):
+        time.sleep(self.prepare_seconds)
+
+
+@pytest.fixture
+def service(tmp_path):
+    settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
+                            f'socket = "{tmp_path / "control.sock"}"\n'
+                            '[checkin]\ntime = "21:00"\n')
+    sessions, mic = SlowToPrepare(), ScriptedMic()
+    parts = {
+        "spotter": SimpleNamespace(open_spotter=lambda s: CountingSpotter()),
+        "mic": SimpleNamespace(Microphone=lambda device: mic.open()),
+        "session": SimpleNamespace(Sessions=lambda s, player, light, **kw: sessions),
+        "light": SimpleNamespace(Light=lambda pin: MockLight(Device.pin_factory)),
+        "player": SimpleNamespace(),
+    }
+    notify_path = tmp_path / "notify"
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(str(notify_path))
+    systemd.settimeout(3)
+    read_end, write_end = os.pipe()
+    keys = os.fdopen(write_end, "w", buffering=1)
+    out = io.StringIO()
+    clock = ManualClock(datetime(2026, 6, 3, 20, 50, tzinfo=LONDON))
+    svc = Service(settings, Options(simulate=True), parts=parts, clock=clock,
+                  notifier=Notifier(str(notify_path)), out=out,
+                  keyboard=os.fdopen(read_end)).start()
+    yield SimpleNamespace(svc=svc, sessions=sessions, mic=mic, systemd=systemd, keys=keys,
+                          out=out, clock=clock, socket=tmp_path / "control.sock")
+    svc.stop()
+    keys.close()
+    systemd.close()
+
+
+def notifications(systemd: socket.socket) -> list[str]:
+    got = []
+    systemd.settimeout(0.2)
+    try:
+        while True:
+            got.append(systemd.recv(4096).decode())
+    except TimeoutError:
+        return got
+
+
+def test_service_tells_systemd_it_is_ready_and_serves_status(service):
+    sent = notifications(service.systemd)
+    assert "READY=1\nSTATUS=listening with counting" in sent
+    assert "WATCHDOG=1" in sent
+    status = request(service.socket, "status")
+    assert status["state"] == "idle"
+    assert status["microphone"] == "unavailable"  # this machine has none; retried meanwhile
+    assert status["next_checkin"] == "2026-06-03T21:00+01:00"
+    assert "STATUS=idle, listening; microphone unavailable, retrying" in sent
+    service.mic.present.set()
+    eventually(lambda: request(service.socket, "status")["microphone"] == "listening")
+    assert "STATUS=idle, listening" in notifications(service.systemd)
+
+
+def test_enter_pauses_the_led_is_printed_and_h_stops_everything(service):
+    out, svc = service.out, service.svc
+    assert "[button] press Enter for a short press" in out.getvalue()
+    service.keys.write("\n")
+    eventually(lambda: svc.controller.state is State.ON_BREAK)
+    assert "[LED] on\n" in out.getvalue() and "[LED] slow dim pulse\n" in out.getvalue()
+    assert service.sessions.kinds() == ["pause"]
+    service.keys.write("h\n")
+    eventually(lambda: svc.controller.state is State.IDLE, timeout=4)
+    assert out.getvalue().endswith("[LED] off\n")
+
+
+def test_checkin_comes_at_its_time_and_status_reaches_systemd(service):
+    service.clock.set(datetime(2026, 6, 3, 21, 0, tzinfo=LONDON))
+    eventually(lambda: service.sessions.kinds() == ["checkin"])
+    eventually(lambda: any(m.startswith("STATUS=nightly check-in")
+                           for m in notifications(service.systemd)))
+
+
+def test_trigger_over_the_socket_then_stop_shuts_down_cleanly(service):
+    assert request(service.socket, "pause")["message"] == "pause started"
+    eventually(lambda: service.svc.controller.state is State.ON_BREAK)
+    service.clock.advance(timedelta(minutes=20).total_seconds())
+    eventually(lambda: service.sessions.kinds() == ["pause", "return"])
+    service.svc.stop()
+    assert "STOPPING=1" in notifications(service.systemd)
+    assert not service.socket.exists()
+
+
+def test_default_folders_it_cannot_write_move_to_the_users_own(tmp_path, monkeypatch):
+    (tmp_path / "blocked").write_text("")  # a file where a folder would have to be made
+    cannot = config.PathSettings(cache_dir=str(tmp_path / "blocked" / "cache"),
+                                 state_dir=str(tmp_path / "blocked" / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    settings = config.Settings(paths=cannot)
+    moved = usable_paths(settings, defaults=cannot)
+    assert moved.paths.cache_dir == str(tmp_path / "xdg-cache" / "pi-pause")
+    assert moved.paths.state_dir == str(tmp_path / "xdg-state" / "pi-pause")
+    # A folder the user chose is never moved behind their back.
+    assert usable_paths(settings) is settings
+
+
+def test_a_slow_first_start_keeps_systemd_patient_until_ready(tmp_path, monkeypatch):
+    import pi_pause.service as service_module
+
+    monkeypatch.setattr(service_module, "KEEPALIVE_SECONDS", 0.05)
+    monkeypatch.setattr(SlowToPrepare, "prepare_seconds", 0.3)
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(str(tmp_path / "notify"))
+    settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
+                            f'socket = "{tmp_path / "control.sock"}"\n')
+    parts = {
+        "spotter": SimpleNamespace(open_spotter=lambda s: CountingSpotter()),
+        "mic": SimpleNamespace(Microphone=lambda device: ScriptedMic().open()),
+        "session": SimpleNamespace(Sessions=lambda s, player, light, **kw: SlowToPrepare()),
+        "light": SimpleNamespace(Light=lambda pin: MockLight(Device.pin_factory)),
+        "player": SimpleNamespace(),
+    }
+    svc = Service(settings, Options(simulate=True), parts=parts, notifier=Notifier(
+        str(tmp_path / "notify")), out=io.StringIO(), keyboard=io.StringIO("")).start()
+    try:
+        sent = notifications(systemd)
+    finally:
+        svc.stop()
+        systemd.close()
+    ready = sent.index("READY=1\nSTATUS=listening with counting")
+    assert sent[0] == "STATUS=preparing the voice clips"
+    keepalives = [m for m in sent[:ready] if m.startswith("WATCHDOG=1\nEXTEND_TIMEOUT_USEC=")]
+    assert len(keepalives) >= 3
