@@ -23,7 +23,9 @@ from pathlib import Path
 
 from pi_pause import config
 
-MODEL_HINT = "pi-pause models install vosk-model-small-en-us-0.15"
+SERVICE_USER = "pi-pause"  # as in systemd/pi-pause.sysusers and the unit's User=
+# A Pi without internet can still get the model: copy the download over (models/README.md).
+OFFLINE_HINT = "; with no internet here, download it on another computer, copy it over and add --from FILE"
 
 
 @dataclass(frozen=True)
@@ -114,22 +116,27 @@ def _audio_device(name: str, kind: str, wanted: str, key: str, plug: str) -> Che
 
 
 def check_engine(settings, _) -> Check:
+    from pi_pause import models
+
     engine = settings.listen.engine
     model = settings.resolve(settings.listen.vosk_model)
     present = (model / "am").is_dir() and (model / "conf").is_dir()
+    # describe_missing names the folder and the exact install command (the manifest
+    # name, --models-dir when the folder is not the default one, --force to repair).
+    install = models.describe_missing(settings) or f"reinstall the model in {model}"
+    offline = OFFLINE_HINT if "pi-pause models install" in install else ""
     if model.exists() and not present:
         return Check("FAIL", "speech engine", f"{model} is not a Vosk model folder "
-                                              "(no am/ and conf/ inside)",
-                     f"remove it and run '{MODEL_HINT}'")
+                                              "(no am/ and conf/ inside)", install)
     if engine == "vosk" and not present:
         return Check("FAIL", "speech engine", f"Vosk model folder {model} is missing",
-                     f"run '{MODEL_HINT}', or set [listen] engine = \"auto\"")
+                     f"{install}{offline}; or set [listen] engine = \"auto\"")
     if engine == "pocketsphinx":
         return Check("ok", "speech engine", "PocketSphinx (built in)")
     if present:
         return Check("ok", "speech engine", f"Vosk with {model}")
     return Check("warn", "speech engine", "no Vosk model, so PocketSphinx (built in) listens",
-                 f"for better accuracy run '{MODEL_HINT}'")
+                 f"for better accuracy: {install}{offline}")
 
 
 def check_phrases(settings, _) -> list[Check]:
@@ -177,6 +184,11 @@ def check_folders(settings, _) -> list[Check]:
     lines = []
     for key, what in (("cache_dir", "cache"), ("state_dir", "state")):
         folder = settings.resolve(getattr(settings.paths, key))
+        if _owned_by_the_service_user(folder):
+            lines.append(Check("ok", f"{what} folder", f"{folder} belongs to the service user "
+                                                       f"{SERVICE_USER} (check it as that user: "
+                                                       f"sudo -u {SERVICE_USER} pi-pause doctor)"))
+            continue
         problem = _not_writable(folder)
         fix = (f"sudo install -d -o pi-pause -g pi-pause -m 0750 {folder} (the systemd unit "
                f"creates it), or set [paths] {key}")
@@ -203,6 +215,10 @@ def check_gpio(settings, _) -> Check:
         Button(g.button_pin, pin_factory=pins.factory).close()
         PWMLED(g.led_pin, pin_factory=pins.factory).close()
     except (GPIOZeroError, OSError) as exc:
+        if _service_answers(settings):
+            # A pin can be claimed by one process only: the running service has them.
+            return Check("ok", "GPIO", f"{pins.description}; {where}, in use by the running "
+                                       "service")
         return Check("FAIL", "GPIO", f"cannot use the pins ({exc})",
                      "stop other programs using them (is pi-pause already running?), "
                      "or pick other pins in [gpio]")
@@ -237,6 +253,31 @@ def check_service(settings, _) -> Check:
         return Check("warn", "service", "not running",
                      "start it with 'sudo systemctl start pi-pause' or 'pi-pause run'")
     return Check("ok", "service", f"running: {reply.get('message', reply.get('state', '?'))}")
+
+
+def _service_answers(settings) -> bool:
+    from pi_pause.control import ControlError, request_service
+
+    try:
+        request_service(settings, "status", timeout=2)
+    except ControlError:
+        return False
+    return True
+
+
+def _owned_by_the_service_user(folder: Path) -> bool:
+    """Whether ``folder`` belongs to the ``pi-pause`` user and we are someone else.
+
+    The systemd unit creates the cache and state folders for that user only
+    (mode 0750), so anyone else running the doctor cannot write there, and need not.
+    """
+    import pwd
+
+    try:
+        owner = folder.stat().st_uid
+        return owner != os.geteuid() and pwd.getpwuid(owner).pw_name == SERVICE_USER
+    except (OSError, KeyError):
+        return False
 
 
 def _not_writable(folder: Path) -> str:

@@ -68,10 +68,27 @@ def test_a_configured_device_that_does_not_exist_is_named(tmp_path):
 
 
 def test_vosk_without_its_model_folder_points_to_models_install(tmp_path):
-    extra = f'[listen]\nengine = "vosk"\nvosk_model = "{tmp_path / "nope"}"\n'
+    folder = tmp_path / "vosk-model-small-en-us-0.15"
+    extra = f'[listen]\nengine = "vosk"\nvosk_model = "{folder}"\n'
     engine = by_name(run_checks(settings_for(tmp_path, extra)))["speech engine"]
     assert engine.status == "FAIL"
-    assert "pi-pause models install vosk-model-small-en-us-0.15" in engine.fix
+    assert f"`pi-pause models install vosk-small-en-us --models-dir {tmp_path}`" in engine.fix
+    assert "--from FILE" in engine.fix and '[listen] engine = "auto"' in engine.fix
+
+
+def test_doctor_without_the_vosk_model_says_how_to_install_it(cli, tmp_path):
+    # The build machines have no English Vosk model: the default engine ('auto')
+    # falls back to PocketSphinx, and the doctor names the command that fixes it.
+    folder = tmp_path / "models" / "vosk-model-small-en-us-0.15"
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[listen]\nvosk_model = "{folder}"\n[paths]\nstate_dir = "{tmp_path}"\n'
+                   f'cache_dir = "{tmp_path}"\nsocket = "{tmp_path / "c.sock"}"\n')
+    lines = cli("--config", str(cfg), "doctor").stdout.splitlines()
+    engine = next(line for line in lines if line.split()[1:3] == ["speech", "engine:"])
+    assert engine.startswith("warn  speech engine: no Vosk model, so PocketSphinx (built in) listens; fix: ")
+    assert (f"install it with `pi-pause models install vosk-small-en-us "
+            f"--models-dir {folder.parent}` (41 MB download)") in engine
+    assert "download it on another computer, copy it over and add --from FILE" in engine
 
 
 def test_a_real_vosk_model_folder_is_recognised(tmp_path):
@@ -125,3 +142,26 @@ def test_service_line_reports_a_running_service(tmp_path):
     with ControlServer(tmp_path / "c.sock", lambda c: {"ok": True, "message": "idle, listening"}):
         service = by_name(run_checks(s))["service"]
     assert (service.status, service.message) == ("ok", "running: idle, listening")
+
+
+def test_pins_held_by_the_running_service_are_not_a_failure(tmp_path, monkeypatch):
+    # Only one process may claim a GPIO line. gpiozero's mock pins refuse a second
+    # claim the same way, standing in for the service's hold on the real pins.
+    from gpiozero import LED
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    from pi_pause import gpio
+
+    factory = MockFactory(pin_class=MockPWMPin)
+    monkeypatch.setattr(gpio, "choose", lambda simulate=False: gpio.Pins(factory, False, "lgpio GPIO"))
+    held = LED(18, pin_factory=factory)
+    s = settings_for(tmp_path)
+    try:
+        alone = by_name(run_checks(s))["GPIO"]
+        with ControlServer(tmp_path / "c.sock", lambda c: {"ok": True, "message": "idle"}):
+            shared = by_name(run_checks(s))["GPIO"]
+    finally:
+        held.close()
+    assert alone.status == "FAIL" and "is pi-pause already running?" in alone.fix
+    assert (shared.status, shared.message) == (
+        "ok", "lgpio GPIO; button on GPIO17, LED on GPIO18, in use by the running service")
