@@ -48,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listening (pi_pause.spotter / pi_pause.listen)
     # Speaking (pi_pause.voice / pi_pause.preview)
+    p = sub.add_parser("say", help="speak TEXT with the configured voice (or write it to a WAV)")
+    p.add_argument("text", nargs="+", help="the words to speak")
+    p.add_argument("--out", type=Path, help="write a WAV file instead of playing")
+    p.set_defaults(func=_say)
+    p = sub.add_parser("render", help="render every prompt clip into the cache, prune stale ones")
+    p.add_argument("--keep-stale", action="store_true", help="do not remove clips no longer used")
+    p.set_defaults(func=_render)
+    p = sub.add_parser("preview", help="a whole session as one WAV, plus the LED timeline")
+    p.add_argument("script", choices=("pause", "return", "checkin"))
+    p.add_argument("--out", type=Path, required=True, help="the WAV file to write")
+    p.add_argument("--step", type=float, default=0.5, help="seconds between LED rows (default 0.5)")
+    p.set_defaults(func=_preview)
     # The service (pi_pause.service)
     # Models (pi_pause.models)
     return parser
@@ -62,3 +74,21 @@ def _config(args, settings: config.Settings) -> int:
             print(f"{key} = {config.toml_value(value)}")
         print()
     return 0
+
+
+def _say(args, settings):
+    from pi_pause.render import say_command
+
+    return say_command(args, settings)
+
+
+def _render(args, settings):
+    from pi_pause.render import render_command
+
+    return render_command(args, settings)
+
+
+def _preview(args, settings):
+    from pi_pause.preview import preview_command
+
+    return preview_command(args, settings)

@@ -1,0 +1,50 @@
+"""``pi-pause preview``: hear and see a whole session with no speaker or LED.
+
+The chosen script runs on a fake clock, so it takes only as long as rendering
+any missing clips; the audio (silences included, each at its exact time) goes
+to a WAV file and the LED's brightness is printed as time / brightness rows::
+
+    pi-pause preview pause --out pause.wav
+       0.0  1.00  ####################
+       0.5  1.00  ####################
+       ...
+
+The couple's prompt rotation is not advanced by a preview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pi_pause import config
+from pi_pause.clock import FakeClock
+from pi_pause.light import Light, levels
+from pi_pause.player import WavSink
+from pi_pause.prompts import Rotation
+
+
+def preview(settings: config.Settings, kind: str, out, now: dt.datetime | None = None,
+            step: float = 0.5) -> tuple[float, list[tuple[float, float]]]:
+    """Run script ``kind`` into the WAV file ``out``; returns (seconds, LED rows)."""
+    import threading
+
+    from pi_pause.session import Sessions, return_time
+
+    clock = FakeClock()
+    sink = WavSink(out, clock=clock)
+    light = Light(None, clock=clock.now, record=True)
+    sessions = Sessions(settings, sink, light, clock, rotation=Rotation(None))
+    now = now or dt.datetime.now()
+    context = {"return_time": return_time(now, settings.pause.break_minutes)}
+    sessions.run(kind, cancel=threading.Event(), skip=threading.Event(), context=context)
+    seconds = sink.close()
+    return seconds, levels(light.history, clock.now(), step=step)
+
+
+def preview_command(args, settings: config.Settings) -> int:
+    seconds, rows = preview(settings, args.script, args.out, step=args.step)
+    print("  time  light")
+    for t, level in rows:
+        print(f"{t:6.1f}  {level:4.2f}  {'#' * round(level * 20)}")
+    print(f"wrote {args.out}: the {args.script} script, {seconds:.1f} s")
+    return 0
