@@ -19,10 +19,12 @@ class SpeakerError(UserError):
 
 
 def render_command(args, settings: config.Settings) -> int:
+    from pi_pause import prompts
     from pi_pause.light import Light
     from pi_pause.session import Sessions
 
-    sessions = Sessions(settings, player=None, light=Light(None))
+    sessions = Sessions(settings, player=None, light=Light(None),
+                        prompts=prompts.load(args.prompts or prompts.PROMPTS_DIR))
     report = sessions.prepare(prune=not args.keep_stale)
     total = report.rendered + report.cached
     print(f"{total} clips: {report.rendered} rendered, {report.cached} already cached, "
@@ -35,13 +37,21 @@ def say_command(args, settings: config.Settings) -> int:
     from pi_pause import wav
     from pi_pause.voice import Voice
 
+    if args.out:
+        from pi_pause.preview import check_writable
+
+        check_writable(args.out)
     text = " ".join(args.text).strip()
     if not text:
         raise UserError("nothing to say; give the words, e.g. pi-pause say \"hello\"")
     clip = Voice.from_settings(settings).synthesize(text)
     samples = (clip.samples * settings.voice.volume).astype("int16")
     if args.out:
-        wav.write(args.out, samples, clip.rate)
+        try:
+            wav.write(args.out, samples, clip.rate)
+        except OSError as exc:
+            raise UserError(f"{args.out}: cannot write ({exc.strerror}); "
+                            "pick a folder you can write to") from None
         print(f"wrote {args.out} ({clip.seconds:.1f} s)")
         return 0
     from pi_pause.player import SpeakerPlayer
