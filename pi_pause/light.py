@@ -25,7 +25,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from pi_pause.errors import UserError
+
 PULSE_LOW, PULSE_HIGH, PULSE_PERIOD = 0.02, 0.2, 8.0  # the break: dim, slow (8 s a breath)
+
+
+class LightError(UserError):
+    """The LED's pin cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,13 @@ def _pwm_led(pin: int):
     from gpiozero import Device, PWMLED
     from gpiozero.pins.mock import MockFactory, MockPWMPin
 
+    from gpiozero.exc import GPIOZeroError
+
     factory = Device.pin_factory
     if isinstance(factory, MockFactory) and not issubclass(factory.pin_class, MockPWMPin):
         factory.pin_class = MockPWMPin
-    return PWMLED(pin)
+    try:
+        return PWMLED(pin)
+    except GPIOZeroError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise LightError(f"LED on GPIO {pin}: {reason}; check [gpio] led_pin and the wiring") from None

@@ -114,3 +114,10 @@ def test_recorded_history_replays_as_time_and_brightness_rows():
     rows = levels(light.history, clock.now(), step=0.5)
     assert rows == [(0.0, 1.0), (0.5, 1.0), (1.0, 1.0), (1.5, 0.75), (2.0, 0.5), (2.5, 0.25),
                     (3.0, 0.0)]
+
+
+def test_a_pin_already_in_use_is_a_one_line_error(light):
+    from pi_pause.light import LightError
+
+    with pytest.raises(LightError, match=r"^LED on GPIO 18: .*; check \[gpio\] led_pin"):
+        Light(18)
