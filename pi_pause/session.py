@@ -139,20 +139,14 @@ class Sessions:
     def _time_text(self, when: dt.datetime) -> str:
         return self.prompts.time.at(when) + "."
 
-    def _clip(self, text: str) -> Clip:
-        if not self._warned_render and not self.cache.path(text).exists():
-            self._warned_render = True
-            log.warning("a clip is not rendered yet; rendering it now "
-                        "(run `pi-pause render` after changing prompts or the voice)")
-        return self.cache.get(text)
-
-    def _speech(self, variant: str, context: dict) -> Clip:
+    def _speech(self, variant: str, context: dict, clip) -> Clip:
+        """The clip for one spoken line; ``clip(text)`` fetches (or renders) one piece."""
         head, has_time = self._split(variant)
         if not has_time:
-            return self._clip(head)
+            return clip(head)
         when = context.get("return_time") or return_time(
             dt.datetime.now(), self.settings.pause.break_minutes)
-        parts = ([self._clip(head)] if head else []) + [self._clip(self._time_text(when))]
+        parts = ([clip(head)] if head else []) + [clip(self._time_text(when))]
         rate = parts[0].rate
         gap = np.zeros(int(JOIN_SECONDS * rate), np.int16)
         joined = [parts[0].samples] + [a for p in parts[1:] for a in (gap, p.samples)]
@@ -170,7 +164,7 @@ class _Run:
         self._check()
         if isinstance(step, Say):
             start = self.clock.now()
-            clip = self.s._speech(self.s.rotation.pick(step.line), self.context)
+            clip = self.s._speech(self.s.rotation.pick(step.line), self.context, self._clip)
             self._play(clip)
             self._wait_until(start + clip.seconds + step.after)
         elif isinstance(step, Breathe):
@@ -196,11 +190,39 @@ class _Run:
                     # Fade so the light arrives at the phase's end even if we start late.
                     light.fade(phase.level, max(0.0, end - self.clock.now()))
                 if phase.cue is not None:
-                    self._play(self.s._clip(self.s.rotation.pick(phase.cue)))
+                    self._play(self._clip(self.s.rotation.pick(phase.cue)))
                 self._wait_until(end)
         finally:
             if not self.cancel.is_set():
                 light.fade(1.0, 1.0)  # back to steady: the voice speaks again
+
+    def _clip(self, text: str) -> Clip:
+        """A clip from the cache; one that is missing is rendered in a helper thread,
+        so that even then a cancel is obeyed at once (the render finishes and is kept)."""
+        cache = self.s.cache
+        found = cache.load(text)
+        if found is not None:
+            return found
+        if not self.s._warned_render:
+            self.s._warned_render = True
+            log.warning("a clip is not rendered yet; rendering it now "
+                        "(run `pi-pause render` after changing prompts or the voice)")
+        result: dict = {}
+
+        def render():
+            try:
+                result["clip"] = cache.get(text)
+            except BaseException as exc:  # handed to the session thread below
+                result["error"] = exc
+
+        worker = threading.Thread(target=render, name="render", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            self._check()
+            worker.join(0.01)
+        if "error" in result:
+            raise result["error"]
+        return result["clip"]
 
     def _play(self, clip: Clip) -> None:
         volume = self.s.settings.voice.volume

@@ -38,13 +38,19 @@ def test_wav_sink_places_each_clip_at_its_clock_time(tmp_path):
 def test_memory_sink_in_real_time_stops_within_50_ms_of_cancel():
     sink = MemorySink(realtime=True)
     cancel = threading.Event()
-    threading.Timer(0.3, cancel.set).start()
+    marks = {}
+
+    def press_stop():
+        marks["set"] = time.monotonic()
+        cancel.set()
+
+    threading.Timer(0.3, press_stop).start()
     start = time.monotonic()
     sink.play(tone(3.0), RATE, cancel)
     stopped = time.monotonic()
-    assert 0.3 <= stopped - start < 0.35
+    assert stopped - marks["set"] < 0.05
     played = sink.plays[0][1] / RATE
-    assert 0.2 < played < 0.35  # counted in whole 20 ms blocks
+    assert abs(played - (marks["set"] - start)) < 0.05  # counted in whole 20 ms blocks
 
 
 def test_missing_speaker_is_reported_once_and_never_raises(caplog):

@@ -134,7 +134,10 @@ def test_unknown_script_is_refused(tmp_path, test_prompts, warm_cache):
 # -- on the real clock, with a mock LED ------------------------------------------------
 
 
-def real_session(tmp_path, test_prompts, cache):
+def real_session(tmp_path, test_prompts, cache, kind):
+    # The same picks on a fake clock first, so every clip the real run needs is cached.
+    warm_up, *_ = fake_session(tmp_path, test_prompts, cache, seed=0)
+    run(warm_up, kind)
     sink = MemorySink(realtime=True)
     light = Light(18, record=True)
     sessions = Sessions(settings_for(tmp_path), sink, light, RealClock(), prompts=test_prompts,
@@ -156,16 +159,17 @@ def pin_level_at(pin, t):
 
 def test_led_follows_the_breathing_phases_on_the_real_clock(tmp_path, test_prompts, warm_cache,
                                                               mock_pins):
-    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache)
+    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache, "pause")
     run(sessions, "pause")
     light.close()
     pin = mock_pins.pin(18)
     phases = timeline(test_prompts.patterns["cyclic-sigh"])
     fades = [p for p in light.history if p.seconds > 0][: len(phases)]
     starts = [f.t0 for f in fades]
-    # Each phase starts within 20 ms of where the clock says it should.
+    # Each phase starts where the clock says it should (within gpiozero's own 50 ms
+    # tolerance for real time; the fake-clock test above pins exact lengths).
     for f, p in zip(fades, phases):
-        assert abs((f.t0 - starts[0]) - p.start) < 0.02
+        assert abs((f.t0 - starts[0]) - p.start) < 0.05
     # And the LED itself reaches each phase's level as the phase ends.
     for f, p in zip(fades, phases):
         end = starts[0] + p.end
@@ -175,9 +179,10 @@ def test_led_follows_the_breathing_phases_on_the_real_clock(tmp_path, test_promp
 
 
 def test_cancel_stops_audio_and_light_within_50_ms(tmp_path, test_prompts, warm_cache, mock_pins):
-    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache)
+    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache, "pause")
     cancel = threading.Event()
     worker = threading.Thread(target=run, args=(sessions, "pause"), kwargs={"cancel": cancel})
+    mock_pins.pin(18).clear_states()  # time the states from the trigger
     worker.start()
     time.sleep(0.25)  # in the middle of the first spoken line
     assert mock_pins.pin(18).state == 1.0
@@ -193,11 +198,14 @@ def test_cancel_stops_audio_and_light_within_50_ms(tmp_path, test_prompts, warm_
     assert played / sink.rate < 0.3  # cut short, not played out
     time.sleep(0.2)
     assert len(sink.plays) == 1 and mock_pins.pin(18).state == 0.0
+    # dark at start-up, full on at the trigger, dark again at the cancel, nothing after
+    mock_pins.pin(18).assert_states_and_times([(0.0, 0.0), (0.0, 1.0), (0.25, 0.0)])
+    assert len(mock_pins.pin(18).states) == 3
     light.close()
 
 
 def test_skip_jumps_past_a_long_silence(tmp_path, test_prompts, warm_cache, mock_pins):
-    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache)
+    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache, "checkin")
     skip = threading.Event()
     worker = threading.Thread(target=run, args=(sessions, "checkin"), kwargs={"skip": skip})
     start = time.monotonic()
@@ -221,3 +229,22 @@ def test_volume_scales_the_speech(tmp_path, test_prompts, warm_cache):
     a, b = sink_loud.audio(), sink_quiet.audio()
     assert len(a) == len(b)
     assert np.abs(b).max() == pytest.approx(np.abs(a).max() * 0.4 / 0.8, rel=0.02)
+
+
+def test_cancel_is_obeyed_at_once_even_while_a_missing_clip_renders(tmp_path, test_prompts,
+                                                                     joe_voice, mock_pins):
+    cold = ClipCache(tmp_path / "empty-cache", joe_voice)
+    sink = MemorySink(realtime=True)
+    light = Light(18)
+    sessions = Sessions(settings_for(tmp_path), sink, light, RealClock(), prompts=test_prompts,
+                        cache=cold, rotation=Rotation(None, random.Random(0)))
+    cancel = threading.Event()
+    worker = threading.Thread(target=run, args=(sessions, "checkin"), kwargs={"cancel": cancel})
+    worker.start()
+    time.sleep(0.1)  # Piper is synthesising the first line now
+    cancel.set()
+    stopped = time.monotonic()
+    worker.join(timeout=5)
+    assert time.monotonic() - stopped < 0.05
+    assert sink.plays == [] and mock_pins.pin(18).state == 0.0
+    light.close()
