@@ -46,6 +46,17 @@ class SpeakerPlayer:
         self.failing = False
         self.last_error = ""
 
+    def problem(self, rate: int) -> str | None:
+        """Why the device cannot play mono 16-bit audio at ``rate`` Hz, or None if it can."""
+        import sounddevice as sd
+
+        try:
+            sd.check_output_settings(device=self.device, samplerate=rate, channels=1,
+                                     dtype="int16")
+        except (sd.PortAudioError, ValueError) as exc:
+            return " ".join(str(exc).split())
+        return None
+
     def play(self, samples: np.ndarray, rate: int, cancel: threading.Event) -> None:
         import sounddevice as sd
 

@@ -44,7 +44,17 @@ def say_command(args, settings: config.Settings) -> int:
     text = " ".join(args.text).strip()
     if not text:
         raise UserError("nothing to say; give the words, e.g. pi-pause say \"hello\"")
-    clip = Voice.from_settings(settings).synthesize(text)
+    voice = Voice.from_settings(settings)
+    player = None
+    if not args.out:
+        from pi_pause.player import SpeakerPlayer
+
+        player = SpeakerPlayer(settings.voice.output_device)
+        problem = player.problem(voice.sample_rate)  # before the slow part: loading Piper
+        if problem:
+            raise SpeakerError(f"cannot play through the speaker ({problem}); check "
+                               "[voice] output_device, or write a file with --out FILE.wav")
+    clip = voice.synthesize(text)
     samples = (clip.samples * settings.voice.volume).astype("int16")
     if args.out:
         try:
@@ -54,9 +64,6 @@ def say_command(args, settings: config.Settings) -> int:
                             "pick a folder you can write to") from None
         print(f"wrote {args.out} ({clip.seconds:.1f} s)")
         return 0
-    from pi_pause.player import SpeakerPlayer
-
-    player = SpeakerPlayer(settings.voice.output_device)
     player.play(samples, clip.rate, threading.Event())
     if player.failing:
         raise SpeakerError(f"cannot play through the speaker ({player.last_error}); check "

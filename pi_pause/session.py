@@ -13,6 +13,12 @@ Every step is timed against the clock: a spoken line lasts its audio plus its
 playing inside it and the light fading in (breath in) or out (breath out) so
 that it arrives at the end of the phase. Setting ``cancel`` stops speech and
 light within 50 ms; setting ``skip`` moves on to the next step.
+
+Clips come from the render cache. The service should call ``prepare()`` once
+at start-up (a background thread is fine): it renders whatever is missing,
+loading Piper only if something is, then lets Piper's memory go. A clip still
+missing at run time is rendered on the spot (slow, logged once) in a helper
+thread, so cancel and skip still act at once.
 """
 
 from __future__ import annotations
@@ -116,6 +122,9 @@ class Sessions:
                 self.light.off()
         except _Cancelled:
             self.light.off()
+        except BaseException:
+            self.light.off()  # e.g. a broken voice while rendering a missing clip
+            raise
         finally:
             # Saving may touch a slow SD card: never let it delay a stop.
             threading.Thread(target=self.rotation.save, name="rotation-save", daemon=True).start()

@@ -248,3 +248,18 @@ def test_cancel_is_obeyed_at_once_even_while_a_missing_clip_renders(tmp_path, te
     assert time.monotonic() - stopped < 0.05
     assert sink.plays == [] and mock_pins.pin(18).state == 0.0
     light.close()
+
+
+def test_a_broken_voice_mid_session_is_a_clear_error_and_leaves_the_light_off(tmp_path,
+                                                                              test_prompts,
+                                                                              joe_voice):
+    from pi_pause.voice import VoiceError
+
+    model = tmp_path / "broken.onnx"
+    model.write_bytes(b"not a model" * 20)
+    (tmp_path / "broken.onnx.json").write_text(joe_voice.config_path.read_text())
+    cache = ClipCache(tmp_path / "cache", Voice(model))
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, cache)
+    with pytest.raises(VoiceError, match="broken.onnx: Piper cannot load this voice"):
+        run(sessions, "pause")
+    assert light.value == 0.0 and sink.plays == []

@@ -150,3 +150,4 @@ def test_say_without_a_speaker_is_a_one_line_error(cli, tmp_path):
     assert len(errors) == 1 and "Traceback" not in result.stderr
     assert "cannot play through the speaker" in errors[0]
     assert "no-such-speaker" in errors[0]
+    assert "loading Piper" not in result.stderr  # found out before the slow part
