@@ -48,7 +48,7 @@ def render(settings) -> tuple[float, int, float]:
 def latency(settings, runs: int = 20) -> tuple[list[float], list[float]]:
     from pi_pause.light import Light
     from pi_pause.player import MemorySink
-    from pi_pause.prompts import Rotation
+    from pi_pause.rotation import Rotation
     from pi_pause.session import Sessions, return_time
 
     import datetime as dt
@@ -91,7 +91,7 @@ from pi_pause import config
 from pi_pause.clock import FakeClock
 from pi_pause.light import Light
 from pi_pause.player import MemorySink
-from pi_pause.prompts import Rotation
+from pi_pause.rotation import Rotation
 from pi_pause.session import Sessions
 settings = config.parse('[paths]\\ncache_dir = "{folder}/cache"\\nstate_dir = "{folder}/state"\\n')
 clock = FakeClock()

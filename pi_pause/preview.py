@@ -22,7 +22,7 @@ from pi_pause.errors import UserError
 from pi_pause.clock import FakeClock
 from pi_pause.light import Light, levels
 from pi_pause.player import WavSink
-from pi_pause.prompts import Rotation
+from pi_pause.rotation import Rotation
 
 
 def preview(settings: config.Settings, kind: str, out, now: dt.datetime | None = None,

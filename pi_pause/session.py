@@ -34,7 +34,8 @@ from pi_pause.breathing import LOW, timeline
 from pi_pause.cache import ClipCache, RenderReport
 from pi_pause.chime import chime
 from pi_pause.clock import AnyEvent, RealClock
-from pi_pause.prompts import CONFIGURED, KINDS, Breathe, Chime, Prompts, Rotation, Say, Silence
+from pi_pause.prompts import CONFIGURED, KINDS, Breathe, Chime, Prompts, Say, Silence
+from pi_pause.rotation import Rotation
 from pi_pause.prompts import load as load_prompts
 from pi_pause.spoken_time import grid, round_up
 from pi_pause.voice import Clip, Voice

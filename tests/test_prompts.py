@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from pi_pause import breathing, config, prompts
-from pi_pause.prompts import Breathe, Line, PromptError, Rotation, Say
+from pi_pause.prompts import Breathe, Line, PromptError, Say
+from pi_pause.rotation import Rotation
 
 REAL = prompts.load()
 

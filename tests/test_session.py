@@ -18,7 +18,7 @@ from pi_pause.chime import chime
 from pi_pause.clock import FakeClock, RealClock
 from pi_pause.light import Light
 from pi_pause.player import MemorySink
-from pi_pause.prompts import Rotation
+from pi_pause.rotation import Rotation
 from pi_pause.session import JOIN_SECONDS, Sessions, return_time
 from pi_pause.voice import Voice
 
