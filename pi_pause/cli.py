@@ -50,6 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listening (pi_pause.spotter / pi_pause.listen)
     # Speaking (pi_pause.voice / pi_pause.preview)
+    p = sub.add_parser("say", help="speak TEXT with the configured voice (or write it to a WAV)")
+    p.add_argument("text", nargs="+", help="the words to speak")
+    p.add_argument("--out", type=Path, help="write a WAV file instead of playing")
+    p.set_defaults(func=_lazy("render", "say_command"))
+    p = sub.add_parser("render", help="render every prompt clip into the cache, prune stale ones")
+    p.add_argument("--keep-stale", action="store_true", help="do not remove clips no longer used")
+    p.add_argument("--prompts", type=Path, default=None, help="prompt folder (default: prompts/)")
+    p.set_defaults(func=_lazy("render", "render_command"))
+    p = sub.add_parser("preview", help="a whole session as one WAV, plus the LED timeline")
+    p.add_argument("script", choices=("pause", "return", "checkin"))
+    p.add_argument("--out", type=Path, required=True, help="the WAV file to write")
+    p.add_argument("--step", type=float, default=0.5, help="seconds between LED rows (default 0.5)")
+    p.add_argument("--prompts", type=Path, default=None, help="prompt folder (default: prompts/)")
+    p.set_defaults(func=_lazy("preview", "preview_command"))
     # The service (pi_pause.service)
     p = sub.add_parser("run", help="run the service: listen, watch the button, keep the schedule")
     p.add_argument("--input", type=Path, metavar="FILE.wav",
@@ -60,17 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sound-dir", type=Path, metavar="DIR",
                    help="write what it says into DIR/pi-pause-sound.wav (when it stops) "
                         "instead of playing it")
-    p.set_defaults(func=_service("service", "cli_run"))
+    p.set_defaults(func=_lazy("service", "cli_run"))
     p = sub.add_parser("trigger", help="ask the running service to start a pause or check-in, "
                                        "or to stop")
     p.add_argument("what", choices=("pause", "checkin", "stop"))
-    p.set_defaults(func=_service("control", "cli_trigger"))
+    p.set_defaults(func=_lazy("control", "cli_trigger"))
     p = sub.add_parser("status", help="show what the running service is doing")
     p.add_argument("--json", action="store_true", help="print the raw JSON reply")
-    p.set_defaults(func=_service("control", "cli_status"))
+    p.set_defaults(func=_lazy("control", "cli_status"))
     p = sub.add_parser("doctor", help="check config, audio devices, models, voice, GPIO and "
                                       "folders; print a fix for each problem")
-    p.set_defaults(func=_service("doctor", "cli_doctor"))
+    p.set_defaults(func=_lazy("doctor", "cli_doctor"))
     # Models (pi_pause.models)
     from pi_pause import manifest  # small: only the default paths are needed here
 
@@ -83,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="models_action", required=True, metavar="ACTION")
     q = actions.add_parser("list", parents=[where], help="show the models, which are installed, "
                            "and which engine `auto` will use")
-    q.set_defaults(func=_models_list)
+    q.set_defaults(func=_lazy("models", "run_list"))
     q = actions.add_parser("install", parents=[where], help="download, verify (sha256) and "
                            "install a model listed by `pi-pause models list`")
     q.add_argument("name", metavar="NAME", help="the model's name, as in `pi-pause models list`")
@@ -91,12 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="install from a copied download instead of the internet (still "
                         "sha256-checked); repeat for a voice's .onnx and .onnx.json")
     q.add_argument("--force", action="store_true", help="install again even if already installed")
-    q.set_defaults(func=_models_install)
+    q.set_defaults(func=_lazy("models", "run_install"))
     return parser
 
 
-def _service(module: str, name: str):
-    """A handler that imports ``pi_pause.<module>`` only when its command runs."""
+def _lazy(module: str, name: str):
+    """A handler importing ``pi_pause.<module>`` only when its command runs: --help stays fast."""
     def handler(args, settings: config.Settings) -> int:
         import importlib
 
@@ -116,15 +130,3 @@ def _config(args, settings: config.Settings) -> int:
             print(f"{key} = {config.toml_value(value)}")
         print()
     return 0
-
-
-def _models_list(args, settings: config.Settings) -> int:
-    from pi_pause import models
-
-    return models.run_list(args, settings)
-
-
-def _models_install(args, settings: config.Settings) -> int:
-    from pi_pause import models
-
-    return models.run_install(args, settings)

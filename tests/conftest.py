@@ -23,3 +23,7 @@ def run_cli(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedP
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# The voice tests' shared fixtures (a real Piper voice loaded once per run).
+from tests.voice_support import joe_voice, test_prompts, warm_cache  # noqa: E402,F401

@@ -1,0 +1,148 @@
+"""Voice and light benchmarks: render times, trigger latency, memory.
+
+    .venv/bin/python benchmarks/voice.py                  # renders every clip cold: minutes
+    .venv/bin/python benchmarks/voice.py --folder DIR     # reuse DIR/cache (warm figures only)
+
+Measures, with the real prompts and the bundled voice:
+- rendering every clip the scripts need, into an empty cache (cold) and again (warm);
+- from a trigger (Sessions.run called) to the LED on, and to the first sample of
+  speech handed to the audio sink, with a warm cache (median and worst of 20);
+- peak resident memory of a process that runs a whole pause from the cache
+  (Piper never loaded) and of one that also loads Piper and synthesises.
+Prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
+
+from pi_pause import config  # noqa: E402
+
+
+def settings_in(folder: Path) -> config.Settings:
+    return config.parse(f'[paths]\ncache_dir = "{folder}/cache"\nstate_dir = "{folder}/state"\n')
+
+
+def render(settings) -> tuple[float, int, float]:
+    from pi_pause.light import Light
+    from pi_pause.session import Sessions
+
+    sessions = Sessions(settings, None, Light(None))
+    report = sessions.prepare()
+    return report.seconds, report.rendered + report.cached, report.rendered
+
+
+def latency(settings, runs: int = 20) -> tuple[list[float], list[float]]:
+    from pi_pause.light import Light
+    from pi_pause.player import MemorySink
+    from pi_pause.rotation import Rotation
+    from pi_pause.session import Sessions, return_time
+
+    import datetime as dt
+
+    led_ms, audio_ms = [], []
+    light = Light(18)
+    for i in range(runs):
+        sink = MemorySink(realtime=True)
+        sessions = Sessions(settings, sink, light, rotation=Rotation(None, random.Random(i)))
+        marks = {}
+        original_on = light.on
+
+        def on():
+            original_on()
+            marks["led"] = time.perf_counter()
+
+        light.on = on
+        cancel = threading.Event()
+        context = {"return_time": return_time(dt.datetime.now(), 20)}
+        worker = threading.Thread(target=sessions.run, args=("pause",),
+                                  kwargs={"cancel": cancel, "skip": threading.Event(),
+                                          "context": context})
+        start = time.perf_counter()
+        worker.start()
+        while sink.first_sample_at is None and worker.is_alive():
+            time.sleep(0.001)
+        cancel.set()
+        worker.join()
+        light.on = original_on
+        led_ms.append((marks["led"] - start) * 1000)
+        audio_ms.append((sink.first_sample_at - start) * 1000)
+    light.close()
+    return led_ms, audio_ms
+
+
+RSS_SCRIPT = """
+import sys, threading, random
+sys.path.insert(0, {root!r})
+from pi_pause import config
+from pi_pause.clock import FakeClock
+from pi_pause.light import Light
+from pi_pause.player import MemorySink
+from pi_pause.rotation import Rotation
+from pi_pause.session import Sessions
+settings = config.parse('[paths]\\ncache_dir = "{folder}/cache"\\nstate_dir = "{folder}/state"\\n')
+clock = FakeClock()
+s = Sessions(settings, MemorySink(clock=clock), Light(None, clock=clock.now), clock,
+             rotation=Rotation(None, random.Random(0)))
+s.run("pause", cancel=threading.Event(), skip=threading.Event(), context={{}})
+assert not s.cache.voice.loaded
+if {with_piper}:
+    s.cache.voice.synthesize("Let's take a pause.")
+# VmHWM: this process's own peak (ru_maxrss would include the parent's, inherited at fork)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0]
+print(int(hwm.split()[1]) / 1024)
+"""
+
+
+def peak_rss(folder: Path, with_piper: bool) -> float:
+    code = RSS_SCRIPT.format(root=str(ROOT), folder=str(folder), with_piper=with_piper)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="reuse this folder's cache (default: a fresh one, so the first "
+                             "render is cold)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.folder or Path(tmp)
+        settings = settings_in(folder)
+        rows = []
+        first, clips, rendered = render(settings)
+        if rendered:
+            rows.append(("Render all prompts, cold", f"{first:.1f} s ({rendered} clips)"))
+        warm, clips, rendered = render(settings)
+        rows.append(("Render all prompts, warm", f"{warm:.2f} s ({clips} clips checked, "
+                                                 f"{rendered} rendered)"))
+        led, audio = latency(settings)
+        rows.append(("Trigger -> LED on (warm cache, 20 runs)",
+                     f"median {statistics.median(led):.2f} ms, max {max(led):.2f} ms"))
+        rows.append(("Trigger -> first sample at the sink (warm cache, 20 runs)",
+                     f"median {statistics.median(audio):.1f} ms, max {max(audio):.1f} ms"))
+        rows.append(("Peak RSS, whole pause from the cache (Piper not loaded)",
+                     f"{peak_rss(folder, False):.0f} MB"))
+        rows.append(("Peak RSS, same plus Piper loaded and synthesising",
+                     f"{peak_rss(folder, True):.0f} MB"))
+    print("| Measure | Result |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Players: the WAV/memory sinks place audio exactly; the speaker never crashes the caller."""
+
+import logging
+import threading
+import time
+
+import numpy as np
+
+from pi_pause import wav
+from pi_pause.chime import chime
+from pi_pause.clock import FakeClock
+from pi_pause.player import MemorySink, SpeakerPlayer, WavSink
+
+RATE = 16000
+
+
+def tone(seconds, level=8000):
+    return np.full(int(seconds * RATE), level, dtype=np.int16)
+
+
+def test_wav_sink_places_each_clip_at_its_clock_time(tmp_path):
+    clock = FakeClock()
+    sink = WavSink(tmp_path / "out.wav", clock=clock)
+    sink.play(tone(0.5), RATE, threading.Event())
+    assert clock.now() == 0.5  # "playing" moves the fake clock on
+    clock.advance(1.0)
+    sink.play(tone(0.25, -8000), RATE, threading.Event())
+    clock.advance(0.75)
+    assert sink.close() == 2.5
+    samples = wav.read(tmp_path / "out.wav")
+    assert len(samples) == int(2.5 * RATE)
+    assert np.all(samples[: int(0.5 * RATE)] > 0)
+    assert not np.any(samples[int(0.5 * RATE): int(1.5 * RATE)])
+    assert np.all(samples[int(1.5 * RATE): int(1.75 * RATE)] < 0)
+    assert not np.any(samples[int(1.75 * RATE):])
+
+
+def test_memory_sink_in_real_time_stops_within_50_ms_of_cancel():
+    sink = MemorySink(realtime=True)
+    cancel = threading.Event()
+    marks = {}
+
+    def press_stop():
+        marks["set"] = time.monotonic()
+        cancel.set()
+
+    threading.Timer(0.3, press_stop).start()
+    start = time.monotonic()
+    sink.play(tone(3.0), RATE, cancel)
+    stopped = time.monotonic()
+    assert stopped - marks["set"] < 0.05
+    played = sink.plays[0][1] / RATE
+    assert abs(played - (marks["set"] - start)) < 0.05  # counted in whole 20 ms blocks
+
+
+def test_missing_speaker_is_reported_once_and_never_raises(caplog):
+    player = SpeakerPlayer("no-such-speaker")
+    with caplog.at_level(logging.WARNING, logger="pi_pause.player"):
+        for _ in range(3):
+            player.play(tone(0.1), RATE, threading.Event())
+    assert player.failing
+    warnings = [r for r in caplog.records if "audio output unavailable" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_chime_is_soft_smooth_and_fades_to_silence():
+    samples = chime(22050)
+    assert 3.0 < len(samples) / 22050 < 4.0
+    peak = np.abs(samples).max() / 32767
+    assert 0.2 < peak < 0.5  # well below full scale
+    assert abs(int(samples[0])) < 200 and samples[-1] == 0  # no click at either end
+    spectrum = np.abs(np.fft.rfft(samples.astype(float)))
+    loudest = np.argmax(spectrum) * 22050 / len(samples)
+    assert 500 < loudest < 560  # the fundamental, C5

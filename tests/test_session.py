@@ -1,0 +1,265 @@
+"""Sessions: speech, silences, breathing and light on one clock (real Piper clips,
+gpiozero mock pins, the short scripts in tests/voice_prompts/)."""
+
+import datetime as dt
+import random
+import threading
+import time
+
+import numpy as np
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+from tests.voice_support import settings_for
+
+from pi_pause.breathing import LOW, timeline
+from pi_pause.cache import ClipCache
+from pi_pause.chime import chime
+from pi_pause.clock import FakeClock, RealClock
+from pi_pause.light import Light
+from pi_pause.player import MemorySink
+from pi_pause.rotation import Rotation
+from pi_pause.session import JOIN_SECONDS, Sessions, return_time
+from pi_pause.voice import Voice
+
+RETURN = {"return_time": dt.datetime(2026, 3, 1, 21, 40)}
+
+
+@pytest.fixture
+def mock_pins():
+    previous = Device.pin_factory
+    Device.pin_factory = MockFactory(pin_class=MockPWMPin)
+    yield Device.pin_factory
+    Device.pin_factory.reset()
+    Device.pin_factory = previous
+
+
+def fake_session(tmp_path, test_prompts, cache, seed=0, **pause):
+    clock = FakeClock()
+    sink = MemorySink(clock=clock)
+    light = Light(None, clock=clock.now, record=True)
+    sessions = Sessions(settings_for(tmp_path, **pause), sink, light, clock, prompts=test_prompts,
+                        cache=cache, rotation=Rotation(None, random.Random(seed)))
+    return sessions, sink, light, clock
+
+
+def run(sessions, kind, context=RETURN, cancel=None, skip=None):
+    sessions.run(kind, cancel=cancel or threading.Event(), skip=skip or threading.Event(),
+                 context=context)
+
+
+def test_breathing_phases_last_exactly_their_length(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    run(sessions, "pause")
+    rate = sink.rate
+    (t_hello, n_hello, _), (t_when, n_when, _), (t_in, _, _), (t_out, _, _), (t_bye, _, _) = sink.plays
+    # A spoken line lasts its audio plus its `after` silence, to the sample.
+    assert t_hello == 0.0
+    assert t_when == pytest.approx(n_hello / rate + 0.4, abs=1e-9)
+    breath_start = t_when + n_when / rate + 0.3
+    phases = timeline(test_prompts.patterns["cyclic-sigh"])
+    # Cues play at the start of their phase (only the first cycle is spoken).
+    assert t_in == pytest.approx(breath_start, abs=1e-9)
+    assert t_out == pytest.approx(breath_start + 1.8, abs=1e-9)
+    # The light fades over each phase, starting at each phase's start.
+    fades = [p for p in light.history if p.seconds > 0][: len(phases)]
+    assert [round(f.t0 - breath_start, 6) for f in fades] == [round(p.start, 6) for p in phases]
+    assert [f.seconds for f in fades] == pytest.approx([p.seconds for p in phases], abs=0.02)
+    assert [f.target for f in fades] == pytest.approx([p.level for p in phases])
+    # After the breathing (2 cycles of 3.3 s) and a 0.5 s silence comes the last line.
+    assert t_bye == pytest.approx(breath_start + 2 * 3.3 + 0.5, abs=1e-9)
+
+
+def test_pause_starts_with_full_light_and_inhales_grow_from_the_bottom(tmp_path, test_prompts,
+                                                                         warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    run(sessions, "pause")
+    first = light.history[0]
+    assert (first.t0, first.level(0.0)) == (0.0, 1.0)
+    drop = next(p for p in light.history if p.target == LOW and p.seconds == 0)
+    assert drop.t0 == pytest.approx(sink.plays[2][0])  # at the first breath in
+
+
+def test_return_time_is_spoken_after_the_line_that_leads_to_it(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    run(sessions, "pause")
+    time_clip = warm_cache.load("at twenty to ten.")
+    assert time_clip is not None
+    heads = [warm_cache.load(sessions._split(v)[0]) for v in test_prompts.scripts["pause"][1].line.variants]
+    n_when = sink.plays[1][1]
+    gap = int(JOIN_SECONDS * sink.rate)
+    assert any(h is not None and len(h.samples) + gap + len(time_clip.samples) == n_when for h in heads)
+
+
+def test_a_warm_cache_plays_a_whole_pause_without_loading_piper(tmp_path, test_prompts, warm_cache):
+    sessions, *_ = fake_session(tmp_path, test_prompts, warm_cache, seed=3)
+    run(sessions, "pause")  # warms the clips these picks need
+    fresh_voice = Voice(warm_cache.voice.model, warm_cache.voice.length_scale)
+    cold_start = ClipCache(warm_cache.directory, fresh_voice)
+    again, sink, *_ = fake_session(tmp_path, test_prompts, cold_start, seed=3)
+    run(again, "pause")
+    assert len(sink.plays) == 5
+    assert not fresh_voice.loaded and cold_start.synthesised == 0
+
+
+def test_return_chimes_offers_more_time_and_leaves_the_light_off(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    run(sessions, "return", context={})
+    (t_chime, n_chime, _), (t_more, _, _) = sink.plays
+    assert n_chime == len(chime(sink.rate))
+    assert t_more == pytest.approx(n_chime / sink.rate, abs=1e-9)
+    assert any("ten minutes" in t for t in sessions.texts())
+    assert light.value == 0.0
+
+
+def test_texts_cover_every_variant_cue_and_spoken_return_time(tmp_path, test_prompts, warm_cache):
+    sessions, *_ = fake_session(tmp_path, test_prompts, warm_cache)
+    texts = sessions.texts()
+    assert "at twenty to ten." in texts and "at noon." in texts
+    assert "Back" in texts and "Slowly out." in texts
+    assert "Another ten minutes?" in texts
+    assert len(texts) == len(set(texts))
+
+
+def test_return_time_rounds_up_to_five_minutes():
+    assert return_time(dt.datetime(2026, 3, 1, 21, 17, 5), 20) == dt.datetime(2026, 3, 1, 21, 40)
+
+
+def test_unknown_script_is_refused(tmp_path, test_prompts, warm_cache):
+    sessions, *_ = fake_session(tmp_path, test_prompts, warm_cache)
+    with pytest.raises(ValueError, match="unknown script 'break'"):
+        run(sessions, "break")
+
+
+# -- on the real clock, with a mock LED ------------------------------------------------
+
+
+def real_session(tmp_path, test_prompts, cache, kind):
+    # The same picks on a fake clock first, so every clip the real run needs is cached.
+    warm_up, *_ = fake_session(tmp_path, test_prompts, cache, seed=0)
+    run(warm_up, kind)
+    sink = MemorySink(realtime=True)
+    light = Light(18, record=True)
+    sessions = Sessions(settings_for(tmp_path), sink, light, RealClock(), prompts=test_prompts,
+                        cache=cache, rotation=Rotation(None, random.Random(0)))
+    return sessions, sink, light
+
+
+def pin_level_at(pin, t):
+    """The pin's value at absolute monotonic time ``t``."""
+    first = pin.states[0]
+    now, value = pin._last_change - sum(s.timestamp for s in pin.states[1:]), first.state
+    for state in pin.states[1:]:
+        if now + state.timestamp > t:
+            break
+        now += state.timestamp
+        value = state.state
+    return value
+
+
+def test_led_follows_the_breathing_phases_on_the_real_clock(tmp_path, test_prompts, warm_cache,
+                                                              mock_pins):
+    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache, "pause")
+    run(sessions, "pause")
+    light.close()
+    pin = mock_pins.pin(18)
+    phases = timeline(test_prompts.patterns["cyclic-sigh"])
+    fades = [p for p in light.history if p.seconds > 0][: len(phases)]
+    starts = [f.t0 for f in fades]
+    # Each phase starts where the clock says it should (within gpiozero's own 50 ms
+    # tolerance for real time; the fake-clock test above pins exact lengths).
+    for f, p in zip(fades, phases):
+        assert abs((f.t0 - starts[0]) - p.start) < 0.05
+    # And the LED itself reaches each phase's level as the phase ends.
+    for f, p in zip(fades, phases):
+        end = starts[0] + p.end
+        assert pin_level_at(pin, end - 0.03) == pytest.approx(p.level, abs=0.08)
+    assert pin_level_at(pin, (starts[0] + phases[0].start + starts[0] + phases[0].end) / 2) \
+        == pytest.approx((LOW + phases[0].level) / 2, abs=0.08)
+
+
+def test_cancel_stops_audio_and_light_within_50_ms(tmp_path, test_prompts, warm_cache, mock_pins):
+    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache, "pause")
+    cancel = threading.Event()
+    worker = threading.Thread(target=run, args=(sessions, "pause"), kwargs={"cancel": cancel})
+    mock_pins.pin(18).clear_states()  # time the states from the trigger
+    worker.start()
+    time.sleep(0.25)  # in the middle of the first spoken line
+    assert mock_pins.pin(18).state == 1.0
+    cancel.set()
+    stopped = time.monotonic()
+    worker.join(timeout=2)
+    elapsed = time.monotonic() - stopped
+    assert elapsed < 0.05
+    assert mock_pins.pin(18).state == 0.0
+    played = sink.plays[-1][1]
+    first_clip = len(sink.audio())
+    assert len(sink.plays) == 1 and played == first_clip
+    assert played / sink.rate < 0.3  # cut short, not played out
+    time.sleep(0.2)
+    assert len(sink.plays) == 1 and mock_pins.pin(18).state == 0.0
+    # dark at start-up, full on at the trigger, dark again at the cancel, nothing after
+    mock_pins.pin(18).assert_states_and_times([(0.0, 0.0), (0.0, 1.0), (0.25, 0.0)])
+    assert len(mock_pins.pin(18).states) == 3
+    light.close()
+
+
+def test_skip_jumps_past_a_long_silence(tmp_path, test_prompts, warm_cache, mock_pins):
+    sessions, sink, light = real_session(tmp_path, test_prompts, warm_cache, "checkin")
+    skip = threading.Event()
+    worker = threading.Thread(target=run, args=(sessions, "checkin"), kwargs={"skip": skip})
+    start = time.monotonic()
+    worker.start()
+    time.sleep(1.5)  # past "Hello", inside the 30-second silence
+    skip.set()
+    worker.join(timeout=10)
+    assert time.monotonic() - start < 4.0
+    assert not skip.is_set()  # consumed
+    assert len(sink.plays) == 2  # the closing line was still spoken
+    assert mock_pins.pin(18).state == 0.0
+    light.close()
+
+
+def test_volume_scales_the_speech(tmp_path, test_prompts, warm_cache):
+    loud, sink_loud, *_ = fake_session(tmp_path, test_prompts, warm_cache, seed=5)
+    quiet, sink_quiet, *_ = fake_session(tmp_path, test_prompts, warm_cache, seed=5)
+    quiet.settings = settings_for(tmp_path, voice={"volume": 0.4})
+    run(loud, "checkin", context={})
+    run(quiet, "checkin", context={})
+    a, b = sink_loud.audio(), sink_quiet.audio()
+    assert len(a) == len(b)
+    assert np.abs(b).max() == pytest.approx(np.abs(a).max() * 0.4 / 0.8, rel=0.02)
+
+
+def test_cancel_is_obeyed_at_once_even_while_a_missing_clip_renders(tmp_path, test_prompts,
+                                                                     joe_voice, mock_pins):
+    cold = ClipCache(tmp_path / "empty-cache", joe_voice)
+    sink = MemorySink(realtime=True)
+    light = Light(18)
+    sessions = Sessions(settings_for(tmp_path), sink, light, RealClock(), prompts=test_prompts,
+                        cache=cold, rotation=Rotation(None, random.Random(0)))
+    cancel = threading.Event()
+    worker = threading.Thread(target=run, args=(sessions, "checkin"), kwargs={"cancel": cancel})
+    worker.start()
+    time.sleep(0.1)  # Piper is synthesising the first line now
+    cancel.set()
+    stopped = time.monotonic()
+    worker.join(timeout=5)
+    assert time.monotonic() - stopped < 0.05
+    assert sink.plays == [] and mock_pins.pin(18).state == 0.0
+    light.close()
+
+
+def test_a_broken_voice_mid_session_is_a_clear_error_and_leaves_the_light_off(tmp_path,
+                                                                              test_prompts,
+                                                                              joe_voice):
+    from pi_pause.voice import VoiceError
+
+    model = tmp_path / "broken.onnx"
+    model.write_bytes(b"not a model" * 20)
+    (tmp_path / "broken.onnx.json").write_text(joe_voice.config_path.read_text())
+    cache = ClipCache(tmp_path / "cache", Voice(model))
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, cache)
+    with pytest.raises(VoiceError, match="broken.onnx: Piper cannot load this voice"):
+        run(sessions, "pause")
+    assert light.value == 0.0 and sink.plays == []

@@ -1,0 +1,63 @@
+"""Clock times and lengths are said the way people say them."""
+
+import datetime as dt
+
+import pytest
+
+from pi_pause import prompts
+from pi_pause.spoken_time import grid, round_up
+
+WORDS = prompts.load().time
+
+
+@pytest.mark.parametrize("hour, minute, spoken", [
+    (21, 40, "at twenty to ten"),
+    (9, 15, "at quarter past nine"),
+    (9, 30, "at half past nine"),
+    (9, 45, "at quarter to ten"),
+    (22, 0, "at ten o'clock"),
+    (12, 0, "at noon"),
+    (0, 0, "at midnight"),
+    (0, 20, "at twenty past twelve"),
+    (11, 55, "at five to twelve"),
+    (23, 35, "at twenty-five to twelve"),
+    (9, 5, "at five past nine"),
+    (9, 25, "at twenty-five past nine"),
+    (9, 43, "at nine forty-three"),
+    (9, 7, "at nine oh seven"),
+    (13, 11, "at one eleven"),
+    (12, 45, "at quarter to one"),
+])
+def test_clock_times_are_spoken_naturally(hour, minute, spoken):
+    assert WORDS.at(dt.time(hour, minute)) == spoken
+
+
+@pytest.mark.parametrize("minutes, spoken", [
+    (20, "twenty minutes"), (10, "ten minutes"), (45, "forty-five minutes"),
+    (60, "an hour"), (90, "an hour and a half"), (120, "two hours"),
+    (130, "two hours and ten minutes"), (1440, "twenty-four hours"),
+])
+def test_lengths_of_time_are_spoken_naturally(minutes, spoken):
+    assert WORDS.length(minutes) == spoken
+
+
+def test_digits_style_lets_the_voice_read_the_clock():
+    words = type(WORDS)(**{**WORDS.__dict__, "style": "digits"})
+    assert words.at(dt.time(21, 40)) == "at 9:40"
+    assert words.at(dt.time(0, 5)) == "at 12:05"
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("21:17:00", "21:20"), ("21:20:00", "21:20"), ("21:20:01", "21:25"),
+    ("23:58:30", "00:00"), ("09:00:00", "09:00"),
+])
+def test_return_time_is_rounded_up_to_five_minutes(given, expected):
+    moment = dt.datetime.combine(dt.date(2026, 3, 1), dt.time.fromisoformat(given))
+    assert round_up(moment).strftime("%H:%M") == expected
+    assert round_up(moment) >= moment
+
+
+def test_the_five_minute_grid_needs_only_a_few_distinct_phrases():
+    phrases = {WORDS.at(t) for t in grid()}
+    assert len(list(grid())) == 288
+    assert len(phrases) == 145  # 12-hour speech; noon and midnight replace "twelve o'clock"
