@@ -1,0 +1,58 @@
+"""The README's privacy promise, checked where it can be checked from the code.
+
+"No audio is kept": the only places that write audio write the device's *own*
+voice, and only when asked (``pi-pause say --out``, ``preview``, ``run
+--sound-dir``). This test reads every module and lists each call that writes
+a sound file; a new one fails here until someone has looked at what it writes
+and added it below with the reason. (That no words are logged is checked
+where the logging happens: tests/test_controller.py and the spotter's tests.)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from tests.conftest import ROOT
+
+# module -> why it may write audio. Never the microphone's.
+MAY_WRITE_AUDIO = {
+    "wav.py": "the WAV writer itself",
+    "render.py": "`pi-pause say --out FILE`: the device's own voice, on request",
+    "player.py": "WavSink: the device's own voice (tests, preview, `run --sound-dir`)",
+}
+
+
+def audio_writes(tree: ast.AST) -> list[str]:
+    """Calls such as wav.write(...), wave.open(..., "wb"), np.save(...), x.tofile(...)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        owner = node.func.value.id if isinstance(node.func.value, ast.Name) else ""
+        name = node.func.attr
+        mode = next((a.value for a in node.args[1:2] if isinstance(a, ast.Constant)), "")
+        if ((owner, name) in {("wav", "write"), ("sf", "write"), ("soundfile", "write")}
+                or (owner == "wave" and name == "open" and "w" in str(mode))
+                or (owner in {"np", "numpy"} and name.startswith("save"))
+                or name == "tofile"):
+            found.append(f"{owner}.{name} (line {node.lineno})")
+    return found
+
+
+def test_only_the_devices_own_voice_is_ever_written_as_audio():
+    writers = {}
+    for module in sorted((ROOT / "pi_pause").glob("*.py")):
+        calls = audio_writes(ast.parse(module.read_text(), str(module)))
+        if calls:
+            writers[module.name] = calls
+    unexpected = {name: calls for name, calls in writers.items() if name not in MAY_WRITE_AUDIO}
+    assert not unexpected, (f"these modules write audio: {unexpected}; the service must never "
+                            "write what the microphone hears (README, Privacy)")
+    assert "wav.py" in writers  # the scan does find writers
+
+
+def test_the_scan_would_catch_a_recording_being_saved():
+    leak = "def listen(mic):\n    wav.write('heard.wav', mic.read(1.0), 16000)\n"
+    assert audio_writes(ast.parse(leak)) == ["wav.write (line 2)"]
+    assert audio_writes(ast.parse("import wave\nwave.open('x.wav', 'wb')\n")) == ["wave.open (line 2)"]
+    assert audio_writes(ast.parse("wave.open('x.wav', 'rb')\n")) == []
