@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from pi_pause.wallclock import later, round_up_to_five_minutes
+from pi_pause.wallclock import later, return_time
 from pi_pause.config import PauseSettings
 from pi_pause.echo import EchoGuard
 from pi_pause.runner import SessionEnded, SessionRunner
@@ -272,7 +272,7 @@ class Controller:
         # part of the break) and rounded up to a time people say, so that what was
         # said stays true: the break lasts until exactly then.
         now = self.clock.now()
-        back = round_up_to_five_minutes(later(now, minutes * 60))
+        back = return_time(now, minutes)
         seconds = back.timestamp() - now.timestamp()  # real seconds, whatever DST does
         self._set(State.PAUSING, deadline=self.clock.monotonic() + seconds, back=back)
         log.info("%s: pause started, back together at %s", why, back.strftime("%H:%M"))

@@ -31,7 +31,8 @@ def preview(settings: config.Settings, kind: str, out, now: dt.datetime | None =
     import threading
 
     from pi_pause import prompts
-    from pi_pause.session import Sessions, return_time
+    from pi_pause.session import Sessions
+    from pi_pause.wallclock import return_time
 
     check_writable(out)
     clock = FakeClock()

@@ -35,7 +35,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Callable
 
-from pi_pause import config
+from pi_pause import config, dirs
 from pi_pause.wallclock import local_zone
 from pi_pause.events import CheckinDue
 
@@ -66,7 +66,7 @@ class CheckinSchedule:
     def from_settings(cls, settings: config.Settings, tz: tzinfo | None = None) -> CheckinSchedule:
         c = settings.checkin
         hour, minute = (int(x) for x in c.time.split(":"))
-        state = settings.resolve(settings.paths.state_dir) / STATE_FILE
+        state = dirs.state_dir(settings) / STATE_FILE
         return cls(time(hour, minute), c.days, tz, state, timedelta(minutes=c.late_minutes),
                    c.enabled)
 

@@ -25,7 +25,6 @@ The parts that speak and listen come from :mod:`pi_pause.spotter`,
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib
 import logging
 import os
@@ -116,7 +115,7 @@ class Service:
     def start(self) -> Service:
         log.info("pi-pause %s starting", __version__)
         self._started = time.monotonic()
-        self.settings = s = usable_paths(self.settings)
+        s = self.settings
         p = self.parts
         self.pins = gpio.choose(simulate=self.options.simulate)
         self._closers.append(self.pins.factory.close)
@@ -268,36 +267,6 @@ def cli_run(args, settings: config.Settings) -> int:
         log.info("stopping")
         service.stop()
     return code
-
-
-def usable_paths(settings: config.Settings,
-                 defaults: config.PathSettings = config.PathSettings()) -> config.Settings:
-    """The settings, with the default cache and state folders moved to the user's own
-    (~/.cache/pi-pause, ~/.local/state/pi-pause) when they cannot be written: that is
-    ``pi-pause run`` by a normal user, outside systemd (which creates the real ones)."""
-    home = Path.home()
-    fallbacks = {
-        "cache_dir": Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "pi-pause",
-        "state_dir": Path(os.environ.get("XDG_STATE_HOME") or home / ".local" / "state") / "pi-pause",
-    }
-    changes = {}
-    for key, fallback in fallbacks.items():
-        current = getattr(settings.paths, key)
-        if current != getattr(defaults, key) or _writable(Path(current)):
-            continue
-        log.info("cannot write %s; using %s instead", current, fallback)
-        changes[key] = str(fallback)
-    if not changes:
-        return settings
-    return dataclasses.replace(settings, paths=dataclasses.replace(settings.paths, **changes))
-
-
-def _writable(folder: Path) -> bool:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def _has_output_device(wanted: str) -> bool:

@@ -37,7 +37,8 @@ from pi_pause.clock import AnyEvent, RealClock
 from pi_pause.prompts import CONFIGURED, KINDS, Breathe, Chime, Prompts, Say, Silence
 from pi_pause.rotation import Rotation
 from pi_pause.prompts import load as load_prompts
-from pi_pause.spoken_time import grid, round_up
+from pi_pause.spoken_time import grid
+from pi_pause.wallclock import return_time
 from pi_pause.voice import Clip, Voice
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,6 @@ class _Cancelled(Exception):
 class _Skipped(Exception):
     pass
 
-
-def return_time(now: dt.datetime, minutes: int) -> dt.datetime:
-    """When to come back: ``minutes`` from ``now``, rounded up to the next five
-    minutes, so it can be said naturally ("at twenty to ten") from a clip
-    rendered in advance."""
-    return round_up(now + dt.timedelta(minutes=minutes))
 
 
 class Sessions:

@@ -98,19 +98,6 @@ class TimeWords:
         return self.hours_and_minutes.format(hours=hrs, minutes=mins)
 
 
-def round_up(moment: dt.datetime, step_minutes: int = 5) -> dt.datetime:
-    """``moment`` moved forward to the next whole ``step_minutes`` (unchanged if already on one).
-
-    The return time is spoken on a five-minute grid ("at twenty to ten"), which is
-    how people say times and lets every spoken return time be rendered in advance.
-    """
-    base = moment.replace(second=0, microsecond=0)
-    if base < moment:
-        base += dt.timedelta(minutes=1)
-    extra = (-base.minute) % step_minutes
-    return base + dt.timedelta(minutes=extra)
-
-
 def grid(step_minutes: int = 5):
     """Every time of day on the grid (the spoken return times to render in advance)."""
     for minute in range(0, 24 * 60, step_minutes):

@@ -51,6 +51,13 @@ def round_up_to_five_minutes(moment: datetime) -> datetime:
     return base.astimezone(moment.tzinfo)
 
 
+def return_time(now: datetime, minutes: float) -> datetime:
+    """When a break that starts ``now`` ends: ``minutes`` of real time later, rounded
+    up to the five-minute grid so it can be said naturally ("at twenty to ten") from
+    a clip rendered in advance."""
+    return round_up_to_five_minutes(later(now, minutes * 60))
+
+
 class SystemClock:
     """The real clock: local wall time from the system, durations from ``time.monotonic``."""
 

@@ -24,7 +24,7 @@ from pi_pause.wallclock import ManualClock
 from pi_pause.control import request
 from pi_pause.controller import State
 from pi_pause.notify import Notifier
-from pi_pause.service import PARTS, Options, Service, ServiceError, load_parts, usable_paths
+from pi_pause.service import PARTS, Options, Service, ServiceError, load_parts
 from tests.standins import MockLight, ScriptedSessions, eventually
 from tests.test_listener import CountingSpotter, ScriptedMic
 
@@ -129,20 +129,6 @@ def test_trigger_over_the_socket_then_stop_shuts_down_cleanly(service):
     service.svc.stop()
     assert "STOPPING=1" in notifications(service.systemd)
     assert not service.socket.exists()
-
-
-def test_default_folders_it_cannot_write_move_to_the_users_own(tmp_path, monkeypatch):
-    (tmp_path / "blocked").write_text("")  # a file where a folder would have to be made
-    cannot = config.PathSettings(cache_dir=str(tmp_path / "blocked" / "cache"),
-                                 state_dir=str(tmp_path / "blocked" / "state"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    settings = config.Settings(paths=cannot)
-    moved = usable_paths(settings, defaults=cannot)
-    assert moved.paths.cache_dir == str(tmp_path / "xdg-cache" / "pi-pause")
-    assert moved.paths.state_dir == str(tmp_path / "xdg-state" / "pi-pause")
-    # A folder the user chose is never moved behind their back.
-    assert usable_paths(settings) is settings
 
 
 def test_a_slow_first_start_keeps_systemd_patient_until_ready(tmp_path, monkeypatch):

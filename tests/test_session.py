@@ -19,7 +19,7 @@ from pi_pause.clock import FakeClock, RealClock
 from pi_pause.light import Light
 from pi_pause.player import MemorySink
 from pi_pause.rotation import Rotation
-from pi_pause.session import JOIN_SECONDS, Sessions, return_time
+from pi_pause.session import JOIN_SECONDS, Sessions
 from pi_pause.voice import Voice
 
 RETURN = {"return_time": dt.datetime(2026, 3, 1, 21, 40)}
@@ -119,10 +119,6 @@ def test_texts_cover_every_variant_cue_and_spoken_return_time(tmp_path, test_pro
     assert "Back" in texts and "Slowly out." in texts
     assert "Another ten minutes?" in texts
     assert len(texts) == len(set(texts))
-
-
-def test_return_time_rounds_up_to_five_minutes():
-    assert return_time(dt.datetime(2026, 3, 1, 21, 17, 5), 20) == dt.datetime(2026, 3, 1, 21, 40)
 
 
 def test_unknown_script_is_refused(tmp_path, test_prompts, warm_cache):

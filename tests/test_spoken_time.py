@@ -1,11 +1,13 @@
 """Clock times and lengths are said the way people say them."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from pi_pause import prompts
-from pi_pause.spoken_time import grid, round_up
+from pi_pause.spoken_time import grid
+from pi_pause.wallclock import return_time, round_up_to_five_minutes
 
 WORDS = prompts.load().time
 
@@ -52,9 +54,17 @@ def test_digits_style_lets_the_voice_read_the_clock():
     ("23:58:30", "00:00"), ("09:00:00", "09:00"),
 ])
 def test_return_time_is_rounded_up_to_five_minutes(given, expected):
-    moment = dt.datetime.combine(dt.date(2026, 3, 1), dt.time.fromisoformat(given))
-    assert round_up(moment).strftime("%H:%M") == expected
-    assert round_up(moment) >= moment
+    moment = dt.datetime.combine(dt.date(2026, 3, 1), dt.time.fromisoformat(given)).astimezone()
+    assert round_up_to_five_minutes(moment).strftime("%H:%M") == expected
+    assert round_up_to_five_minutes(moment) >= moment
+
+
+def test_return_time_counts_real_minutes_across_the_spring_change():
+    london = ZoneInfo("Europe/London")
+    # 20 real minutes from 00:52 GMT end at 01:12 GMT, which the clocks call 02:12 BST
+    back = return_time(dt.datetime(2026, 3, 29, 0, 52, tzinfo=london), 20)
+    assert back == dt.datetime(2026, 3, 29, 2, 15, tzinfo=london)
+    assert back.utcoffset() == dt.timedelta(hours=1)
 
 
 def test_the_five_minute_grid_needs_only_a_few_distinct_phrases():
