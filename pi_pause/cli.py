@@ -47,10 +47,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_config)
 
     # Listening (pi_pause.spotter / pi_pause.listen)
+    p = sub.add_parser("detect", help="find the phrase in a WAV recording (same spotter as live)")
+    p.add_argument("file", type=Path, metavar="FILE.wav", help="recording (any WAV rate/channels)")
+    _listen_options(p)
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object per detection: {"event": "detected", "phrase", "time"}')
+    p.set_defaults(func=_detect)
+    p = sub.add_parser("listen", help="listen on the microphone and print each detection")
+    _listen_options(p)
+    p.set_defaults(func=_listen)
     # Speaking (pi_pause.voice / pi_pause.preview)
     # The service (pi_pause.service)
     # Models (pi_pause.models)
     return parser
+
+
+def _listen_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--phrase", action="append", metavar="TEXT",
+                   help="phrase to listen for (repeatable; default: the configured phrases)")
+    p.add_argument("--engine", choices=config.ENGINES, default=None,
+                   help="recogniser (default: [listen] engine)")
+
+
+def _detect(args, settings: config.Settings) -> int:
+    from pi_pause import listen
+
+    return listen.detect_command(args, settings)
+
+
+def _listen(args, settings: config.Settings) -> int:
+    from pi_pause import listen
+
+    return listen.listen_command(args, settings)
 
 
 def _config(args, settings: config.Settings) -> int:

@@ -1,0 +1,224 @@
+"""Pronunciations for the PocketSphinx engine: variants, competitors, grammars.
+
+PocketSphinx hears words through its pronouncing dictionary (CMUdict, shipped in
+the wheel). Two things about real voices matter for a phrase spotter:
+
+- People (and synthetic voices) do not say every word the dictionary's way: many
+  American speakers merge the vowels of "caught" and "cot" (so "pause" comes out
+  P AA Z), and a word-final /z/ is often devoiced (P AO S). :func:`variants` adds
+  those pronunciations, so the spotter does not miss them.
+- The strongest false triggers are near misses: "let's take a bus" shares three
+  words of four with the phrase. :func:`competitors` finds dictionary words that
+  sound close to each phrase word (a phone edit distance in which P~B, S~Z and
+  vowel~vowel are cheap); the verification grammar lets them compete with the
+  phrase word, so the phrase only wins when it really is the best explanation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# Frequent conversational words: extra competitors in every word slot.
+COMMON_WORDS = tuple("""
+a i you we it is was the to and of that this what not no yes so but if or on in at
+for with me my your our they he she do did does don't can can't will won't just
+now then here there time talk walk look break stop let let's take took make
+like know think want need say said go going get got come why when how
+okay well right really never always again later little bit minute second out up
+""".split())
+
+# Short words that may come just before or after the phrase in the checked window.
+FILLER_WORDS = ("a", "i", "you", "we", "it", "the", "to", "and", "so", "now", "okay", "oh")
+
+VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY",
+          "UH", "UW"}
+PHONES = sorted(VOWELS | {"B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N",
+                          "NG", "P", "R", "S", "SH", "T", "TH", "V", "W", "Y", "Z", "ZH"})
+_PAIRS = [("P", "B"), ("T", "D"), ("K", "G"), ("F", "V"), ("S", "Z"), ("SH", "ZH"),
+          ("CH", "JH"), ("TH", "DH"), ("M", "N"), ("N", "NG"), ("S", "SH"), ("Z", "ZH")]
+MAX_KEYPHRASES = 24  # per phrase: each is a KWS search of its own, so CPU grows with them
+MAX_COMPETITORS = 12  # per word slot
+EXTRA_RIVALS = 0  # common words added to each slot
+COMPETITOR_DISTANCE = 1.6  # e.g. pause~bus: P/B 0.5 + AO/AH 0.6 + Z/S 0.5
+# Closer than this (one vowel or one voicing swap) is too close to tell apart
+# reliably: such a word would reject the phrase as often as it catches a near miss.
+MIN_COMPETITOR_DISTANCE = 0.7
+
+
+def dictionary_path() -> Path:
+    import pocketsphinx
+
+    return Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> dict[str, list[tuple[str, ...]]]:
+    """Every dictionary word with its pronunciations (the first is the usual one)."""
+    words: dict[str, list[tuple[str, ...]]] = {}
+    with open(dictionary_path(), encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            word = parts[0].split("(")[0]
+            words.setdefault(word, []).append(tuple(parts[1:]))
+    return words
+
+
+def suggest(word: str, lexicon: dict) -> list[str]:
+    """Dictionary words spelled like ``word``, for an error message."""
+    pool = [w for w in lexicon if w[:1] == word[:1] and abs(len(w) - len(word)) <= 2]
+    return difflib.get_close_matches(word, pool, n=3, cutoff=0.7)
+
+
+def syllables(phrase: str, lexicon: dict) -> int:
+    return sum(sum(p in VOWELS for p in lexicon[w][0]) for w in phrase.split())
+
+
+def variants(pron: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Common alternative pronunciations of one dictionary pronunciation."""
+    found = {pron}
+    swaps = {"AO": "AA", "AA": "AO"}  # the caught/cot merger, both ways
+    for p in list(found):
+        found.add(tuple(swaps.get(ph, ph) for ph in p))
+    devoice = {"Z": "S", "V": "F", "ZH": "SH", "DH": "TH"}
+    for p in list(found):
+        if p[-1] in devoice:
+            found.add(p[:-1] + (devoice[p[-1]],))
+    return [pron] + sorted(found - {pron})
+
+
+def _substitution_costs() -> np.ndarray:
+    n = len(PHONES)
+    cost = np.ones((n, n), dtype=np.float32)
+    index = {p: i for i, p in enumerate(PHONES)}
+    for a in VOWELS:
+        for b in VOWELS:
+            cost[index[a], index[b]] = 0.6
+    for a, b in _PAIRS:
+        cost[index[a], index[b]] = cost[index[b], index[a]] = 0.5
+    np.fill_diagonal(cost, 0.0)
+    return cost
+
+
+@functools.lru_cache(maxsize=1)
+def _table():
+    """All dictionary pronunciations as a padded phone-id matrix, for vectorised distances."""
+    index = {p: i for i, p in enumerate(PHONES)}
+    words, prons = [], []
+    for word, ps in lexicon().items():
+        if not word.replace("'", "").isalpha():
+            continue
+        for p in ps:
+            if len(p) <= 10 and all(ph in index for ph in p):
+                words.append(word)
+                prons.append([index[ph] for ph in p])
+    width = max(map(len, prons))
+    ids = np.zeros((len(prons), width), dtype=np.int16)
+    lengths = np.array([len(p) for p in prons])
+    for i, p in enumerate(prons):
+        ids[i, :len(p)] = p
+    return words, ids, lengths, _substitution_costs()
+
+
+def _distances(pron: tuple[str, ...]) -> np.ndarray:
+    """Weighted phone edit distance from ``pron`` to every dictionary pronunciation."""
+    words, ids, lengths, sub = _table()
+    index = {p: i for i, p in enumerate(PHONES)}
+    width = ids.shape[1]
+    prev = np.tile(np.arange(width + 1, dtype=np.float32), (len(ids), 1))
+    for i, ph in enumerate(pron, start=1):
+        row = np.empty_like(prev)
+        row[:, 0] = i
+        costs = sub[index[ph]][ids]
+        for j in range(1, width + 1):
+            row[:, j] = np.minimum(np.minimum(prev[:, j] + 1, row[:, j - 1] + 1),
+                                   prev[:, j - 1] + costs[:, j - 1])
+        prev = row
+    return prev[np.arange(len(ids)), lengths]
+
+
+def competitors(word: str, prons: list[tuple[str, ...]]) -> list[str]:
+    """Dictionary words that sound close to (but not the same as) ``word``."""
+    words, *_ = _table()
+    best: dict[str, float] = {}
+    homophones = {word}
+    for pron in prons:
+        dist = _distances(pron)
+        for i in np.flatnonzero(dist <= COMPETITOR_DISTANCE):
+            if dist[i] < MIN_COMPETITOR_DISTANCE:
+                homophones.add(words[i])
+            else:
+                best[words[i]] = min(best.get(words[i], 99.0), float(dist[i]))
+    ranked = sorted((d, len(w), w) for w, d in best.items() if w not in homophones)
+    return [w for _, _, w in ranked[:MAX_COMPETITORS]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one phrase is spotted: its word slots, spellings and competitors."""
+
+    phrase: str
+    slots: tuple[tuple[str, ...], ...]  # per word: the dictionary spellings of its variants
+    rivals: tuple[tuple[str, ...], ...]  # per word: competing words
+    extra: tuple[tuple[str, str], ...]  # (spelling, phones) to add to the decoder dictionary
+
+    def keyphrases(self) -> list[str]:
+        combos = itertools.islice(itertools.product(*self.slots), MAX_KEYPHRASES)
+        return [" ".join(c) for c in combos]
+
+    def grammar(self, weight: float, filler: float = 0.05):
+        """(start, final, arcs) of the verification grammar for ``create_fsg``.
+
+        An optional common word may come first (state 0 -> 1) and last
+        (n+1 -> n+2); states 1..n+1 chain the n word slots. In each slot the phrase
+        word's spellings share probability 1 and its competitors share ``weight``.
+        (Loops of filler words would be more general but cost seconds per check.)
+        """
+        n = len(self.slots)
+        fillers = [w for w in FILLER_WORDS if w in lexicon()]
+        arcs = []
+        for src in (0, n + 1):
+            arcs.append((src, src + 1, 1.0))
+            arcs += [(src, src + 1, filler / len(fillers), w) for w in fillers]
+        for i, (spellings, rivals) in enumerate(zip(self.slots, self.rivals), start=1):
+            arcs += [(i, i + 1, 1.0 / len(spellings), s) for s in spellings]
+            arcs += [(i, i + 1, weight / len(rivals), r) for r in rivals]
+        return 0, n + 2, arcs
+
+    def matches(self, words: list[str]) -> bool:
+        """True when the decoded ``words`` contain the phrase, in order, back to back."""
+        base = [w.split("__")[0].split("(")[0] for w in words]
+        target = self.phrase.split()
+        return any(base[i:i + len(target)] == target for i in range(len(base) - len(target) + 1))
+
+
+def plan(phrase: str, lex: dict) -> Plan:
+    slots, rivals, extra = [], [], []
+    common = [w for w in COMMON_WORDS if w in lex]
+    for word in phrase.split():
+        prons = []
+        for p in lex[word]:
+            for v in variants(p):
+                if v not in prons:
+                    prons.append(v)
+        spellings = [word]
+        for k, p in enumerate(prons[1:], start=1):
+            spellings.append(f"{word}__{k}")
+            extra.append((f"{word}__{k}", " ".join(p)))
+        slots.append(tuple(spellings))
+        near = competitors(word, lex[word])
+        homophone = {w for w in common if any(p in prons for p in lex[w])}
+        rivals.append(tuple(dict.fromkeys(near + [w for w in common[:EXTRA_RIVALS]
+                                                  if w != word and w not in homophone])))
+    return Plan(phrase, tuple(slots), tuple(rivals), tuple(extra))
+
+
+def extra_words(plans: list[Plan]) -> list[tuple[str, str]]:
+    return [e for p in plans for e in p.extra]

@@ -1,0 +1,183 @@
+"""PocketSphinx engine: keyword spotting, then a check against competing words.
+
+How it decides, in two stages:
+
+1. **Spotting.** A PocketSphinx keyword-spotting (KWS) search listens for every
+   pronunciation variant of every phrase (see :mod:`pi_pause.pronounce`). Its
+   threshold comes from ``[listen] sensitivity``. KWS alone is permissive: most of
+   the score of "let's take a bus" comes from "let's take a", so it fires on
+   near misses too. The default search beams (1e-48) would silently cap how low a
+   threshold can reach, so the beams are opened up below the threshold.
+2. **Verification.** When KWS fires, the last few seconds of audio are decoded
+   once more with a small finite-state grammar: each word slot holds the phrase
+   word (all its variants) *and* its competitors: dictionary words that sound
+   alike ("pass", "bus", "boss" for "pause") plus common short words; filler
+   words may come before and after. Only when the best path through that grammar
+   is the phrase itself does the engine report it. This costs a few hundredths of
+   a second of CPU per candidate, and only when KWS fires.
+
+Nothing the decoder hears leaves this module except the configured phrase.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+
+import numpy as np
+
+from pi_pause import pronounce
+from pi_pause.spotter import Finding
+
+log = logging.getLogger(__name__)
+
+RATE = 16_000
+FRAME_RATE = 100  # PocketSphinx frames per second
+HISTORY_SECONDS = 6.0  # audio kept for the verification window
+LEAD_SECONDS = 0.3  # audio kept before the spotted start, for the grammar's fillers
+REFRACTORY_SECONDS = 1.0  # one utterance of the phrase fires once
+
+
+def check(phrases: tuple[str, ...]) -> list[Finding]:
+    """Every phrase word must be in the PocketSphinx dictionary; short phrases are flagged."""
+    lexicon = pronounce.lexicon()
+    findings = []
+    for phrase in phrases:
+        missing = [w for w in phrase.split() if w not in lexicon]
+        if missing:
+            word = missing[0]
+            hint = pronounce.suggest(word, lexicon)
+            tip = f"try {' or '.join(repr(h) for h in hint)}" if hint else "pick other words"
+            findings.append(Finding("pocketsphinx", False,
+                                    f"phrase word {word!r} (in {phrase!r}) is not in the PocketSphinx "
+                                    f"dictionary; {tip}, or pick another phrase"))
+            continue
+        syllables = pronounce.syllables(phrase, lexicon)
+        if syllables < 4:
+            findings.append(Finding("pocketsphinx", True,
+                                    f"phrase {phrase!r} has only {syllables} syllable(s); short phrases "
+                                    "false-trigger often, four or more are safer"))
+        else:
+            findings.append(Finding("pocketsphinx", True, ""))
+    return findings
+
+
+def _kws_threshold(sensitivity: float) -> float:
+    # 0 -> 1e-10 (strict) ... 0.5 -> 1e-30 ... 1 -> 1e-50 (permissive)
+    return 10.0 ** -(10 + 40 * sensitivity)
+
+
+def _competitor_weight(sensitivity: float) -> float:
+    # Prior probability of a competing word against the phrase word in each slot.
+    return 10.0 ** (2.0 - 4.0 * sensitivity)
+
+
+class SphinxEngine:
+    """PocketSphinx keyword spotting with a competing-words check (see the module docs)."""
+
+    name = "pocketsphinx"
+
+    def __init__(self, phrases: tuple[str, ...], sensitivity: float = 0.5):
+        import pocketsphinx
+
+        self._ps = pocketsphinx
+        lexicon = pronounce.lexicon()
+        self._plans = [pronounce.plan(p, lexicon) for p in phrases]
+        threshold = _kws_threshold(sensitivity)
+        beam = min(threshold * 1e-20, 1e-60)
+        self._kws = self._decoder(beam=beam, wbeam=beam, pbeam=beam)
+        self._keyphrase = {}
+        lines = []
+        for plan in self._plans:
+            for spelling in plan.keyphrases():
+                self._keyphrase[spelling] = plan.phrase
+                lines.append(f"{spelling} /{threshold:.3g}/")
+        with tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False) as f:
+            f.write("\n".join(lines) + "\n")
+        try:
+            self._kws.add_kws("phrases", f.name)
+        finally:
+            os.unlink(f.name)
+        self._kws.activate_search("phrases")
+        self._check = self._decoder(beam=1e-40, wbeam=1e-30, pbeam=1e-40)
+        weight = _competitor_weight(sensitivity)
+        for i, plan in enumerate(self._plans):
+            start, final, arcs = plan.grammar(weight)
+            fsg = self._check.create_fsg(f"check{i}", start, final, arcs)
+            self._check.add_fsg(f"check{i}", fsg)
+        self._history = np.zeros(0, dtype=np.int16)
+        self._consumed = 0  # samples fed since the last reset
+        self._utt_start = 0  # sample at which the current KWS utterance began
+        self._quiet_until = 0
+        self._kws.start_utt()
+
+    def _decoder(self, **beams):
+        config = self._ps.Config(lm=None, loglevel="FATAL", **beams)
+        decoder = self._ps.Decoder(config)
+        for word, phones in pronounce.extra_words(self._plans):
+            decoder.add_word(word, phones, False)
+        return decoder
+
+    def feed(self, frame: np.ndarray) -> str | None:
+        frame = np.asarray(frame, dtype=np.int16)
+        self._consumed += len(frame)
+        self._history = np.concatenate([self._history, frame])[-int(HISTORY_SECONDS * RATE):]
+        self._kws.process_raw(frame.tobytes(), False, False)
+        hyp = self._kws.hyp()
+        if hyp is None:
+            return None
+        spotted = self._spotted(hyp.hypstr)
+        start = self._spot_start()
+        self._restart_kws()
+        if spotted is None or self._consumed < self._quiet_until:
+            return None
+        index, plan = spotted
+        if not self._verified(index, plan, start):
+            log.debug("candidate rejected by the competing-words check")
+            return None
+        self._quiet_until = self._consumed + int(REFRACTORY_SECONDS * RATE)
+        return plan.phrase
+
+    def _spotted(self, hypstr: str):
+        # KWS may report several variants at once ("a  b "); any one names the phrase.
+        for spelling in (s.strip() for s in hypstr.split("  ")):
+            phrase = self._keyphrase.get(spelling)
+            if phrase is not None:
+                for i, plan in enumerate(self._plans):
+                    if plan.phrase == phrase:
+                        return i, plan
+        return None
+
+    def _spot_start(self) -> int:
+        """Absolute sample where the spotted keyphrase began (earliest segment)."""
+        frames = [seg.start_frame for seg in self._kws.seg()]
+        first = min(frames) if frames else 0
+        return self._utt_start + first * RATE // FRAME_RATE
+
+    def _restart_kws(self) -> None:
+        self._kws.end_utt()
+        self._kws.start_utt()
+        self._utt_start = self._consumed
+
+    def _verified(self, index: int, plan, start: int) -> bool:
+        begin = max(start - int(LEAD_SECONDS * RATE), self._consumed - len(self._history))
+        window = self._history[begin - (self._consumed - len(self._history)):]
+        self._check.activate_search(f"check{index}")
+        self._check.start_utt()
+        self._check.process_raw(window.tobytes(), False, True)
+        self._check.end_utt()
+        hyp = self._check.hyp()
+        return hyp is not None and plan.matches(hyp.hypstr.split())
+
+    def reset(self) -> None:
+        self._kws.end_utt()
+        self._history = np.zeros(0, dtype=np.int16)
+        self._consumed = self._utt_start = self._quiet_until = 0
+        self._kws.start_utt()
+
+    def close(self) -> None:
+        try:
+            self._kws.end_utt()
+        except RuntimeError:
+            pass
