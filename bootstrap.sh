@@ -21,10 +21,11 @@ on_pi=false
 if grep -qs "Raspberry Pi" /proc/device-tree/model; then on_pi=true; fi
 
 # System packages: PortAudio for sounddevice, venv for Python; on a Pi, lgpio
-# for gpiozero (apt's build matches the kernel); for tests, systemd-analyze.
+# for gpiozero (apt's build matches the kernel); for tests, systemd-analyze and
+# espeak-ng (Korean test speech for the Vosk engine).
 packages=(libportaudio2 python3-venv)
 $on_pi && packages+=(python3-lgpio)
-[ "$what" = test ] && packages+=(systemd)
+[ "$what" = test ] && packages+=(systemd espeak-ng)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -43,6 +43,7 @@ def collect(threshold: float) -> None:
     engine._kws.activate_search("phrases")
     engine._kws.start_utt()
     found, cpu, audio = [], 0.0, 0.0
+    lead = int(sphinx_engine.LEAD_SECONDS * 16000)
     for item in manifest["files"]:
         samples = wav.read(CORPUS / item["file"])
         audio += len(samples) / 16000
@@ -50,15 +51,14 @@ def collect(threshold: float) -> None:
         t = time.process_time()
         for frame in wav.frames(samples, 1600):
             engine._consumed += len(frame)
-            engine._history = np.concatenate([engine._history, frame])[-96000:]
             engine._kws.process_raw(frame.tobytes(), False, False)
             if engine._kws.hyp() is None:
                 continue
-            start = engine._spot_start()
-            begin = max(start - int(sphinx_engine.LEAD_SECONDS * 16000),
-                        engine._consumed - len(engine._history))
-            window = engine._history[begin - (engine._consumed - len(engine._history)):].copy()
-            found.append((item["file"], engine._consumed / 16000, window))
+            start, end = engine._spot_span()
+            begin = max(0, start - lead)
+            window = samples[begin:engine._consumed + 16000].copy()
+            # (file, fire sample, spotted end sample, window start sample, window audio)
+            found.append((item["file"], engine._consumed, end, begin, window))
             engine._restart_kws()
         cpu += time.process_time() - t
     print(f"{len(found)} candidates; KWS RTF {cpu / audio:.4f}")
@@ -82,36 +82,54 @@ def score(manifest, detections) -> tuple[int, int, float]:
     return hits, false, manifest["non_phrase_hours"]
 
 
-def sweep(weights: list[float]) -> None:
+def sweep(weights: list[float], posts: list[float], waits: list[float], max_rivals: int) -> None:
     manifest = json.loads((CORPUS / "manifest.json").read_text())
     data = pickle.loads(CACHE.read_bytes())
     lex = pronounce.lexicon()
+    pronounce.MAX_COMPETITORS = max_rivals
     plan = pronounce.plan(PHRASE, lex)
+    print("competitors:", plan.rivals)
     engine = sphinx_engine.SphinxEngine((PHRASE,), 0.5)
     positives = sum(len(i.get("phrases", [])) for i in manifest["files"])
-    for weight in weights:
-        start, final, arcs = plan.grammar(weight)
-        engine._check.add_fsg("w", engine._check.create_fsg("w", start, final, arcs))
-        engine._check.activate_search("w")
-        kept, t = [], time.process_time()
-        last = {}
-        for f, when, window in data["candidates"]:
-            if when - last.get(f, -9) < sphinx_engine.REFRACTORY_SECONDS:
-                continue
-            engine._check.start_utt()
-            engine._check.process_raw(window.tobytes(), False, True)
-            engine._check.end_utt()
-            hyp = engine._check.hyp()
-            if hyp is not None and plan.matches(hyp.hypstr.split()):
-                kept.append((f, when))
-                last[f] = when
-        hits, false, hours = score(manifest, kept)
-        cpu = (time.process_time() - t) / max(1, len(data["candidates"]))
-        print(f"weight {weight:g}: recall {hits}/{positives} = {hits / positives:.3f}, "
-              f"false {false} = {false / hours:.2f}/h, {cpu * 1000:.0f} ms CPU per candidate")
-    base = score(manifest, [(f, w) for f, w, _ in data["candidates"]])
+    for post, wait in [(p, w) for p in posts for w in waits]:
+        for weight in weights:
+            start, final, arcs = plan.grammar(weight)
+            engine._check.add_fsg("w", engine._check.create_fsg("w", start, final, arcs))
+            engine._check.activate_search("w")
+            kept, lat, t = [], [], time.process_time()
+            quiet, pending = {}, {}
+            for f, fire, end, begin, window in data["candidates"]:
+                if fire < quiet.get(f, -1) or fire < pending.get(f, -1):
+                    continue
+                due = max(fire + int(wait * 16000), end + int(post * 16000))
+                pending[f] = due
+                engine._check.start_utt()
+                engine._check.process_raw(window[:due - begin].tobytes(), False, True)
+                engine._check.end_utt()
+                hyp = engine._check.hyp()
+                if hyp is not None and plan.matches(hyp.hypstr.split()):
+                    kept.append((f, due / 16000))
+                    quiet[f] = due + int(sphinx_engine.REFRACTORY_SECONDS * 16000)
+            hits, false, hours = score(manifest, kept)
+            lat = latencies(manifest, kept)
+            cpu = (time.process_time() - t) / max(1, len(data["candidates"]))
+            print(f"rivals {max_rivals} post {post:g} wait {wait:g} weight {weight:g}: "
+                  f"recall {hits}/{positives} = {hits / positives:.3f}, "
+                  f"false {false} = {false / hours:.2f}/h, latency median {np.median(lat):.2f} "
+                  f"p90 {np.percentile(lat, 90):.2f} s, {cpu * 1000:.0f} ms CPU per candidate")
+    base = score(manifest, [(f, fire / 16000) for f, fire, *_ in data["candidates"]])
     print(f"KWS alone (threshold {data['threshold']:g}): recall {base[0]}/{positives}, "
           f"false {base[1]} = {base[1] / base[2]:.1f}/h")
+
+
+def latencies(manifest, detections) -> list[float]:
+    ends = {i["file"]: [p["end"] for p in i.get("phrases", [])] for i in manifest["files"]}
+    out = []
+    for f, t in detections:
+        near = [t - e for e in ends.get(f, []) if -1.0 <= t - e <= 1.5]
+        if near:
+            out.append(min(near, key=abs))
+    return out or [float("nan")]
 
 
 if __name__ == "__main__":
@@ -121,5 +139,8 @@ if __name__ == "__main__":
     c.add_argument("--threshold", type=float, default=1e-40)
     s = sub.add_parser("sweep")
     s.add_argument("--weights", type=float, nargs="+", default=[10, 1, 0.1, 0.01, 1e-3])
+    s.add_argument("--posts", type=float, nargs="+", default=[0.2])
+    s.add_argument("--waits", type=float, nargs="+", default=[0.0])
+    s.add_argument("--max-rivals", type=int, default=pronounce.MAX_COMPETITORS)
     args = ap.parse_args()
-    collect(args.threshold) if args.cmd == "collect" else sweep(args.weights)
+    collect(args.threshold) if args.cmd == "collect" else sweep(args.weights, args.posts, args.waits, args.max_rivals)

@@ -24,15 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-# Frequent conversational words: extra competitors in every word slot.
-COMMON_WORDS = tuple("""
-a i you we it is was the to and of that this what not no yes so but if or on in at
-for with me my your our they he she do did does don't can can't will won't just
-now then here there time talk walk look break stop let let's take took make
-like know think want need say said go going get got come why when how
-okay well right really never always again later little bit minute second out up
-""".split())
-
 # Short words that may come just before or after the phrase in the checked window.
 FILLER_WORDS = ("a", "i", "you", "we", "it", "the", "to", "and", "so", "now", "okay", "oh")
 
@@ -43,12 +34,14 @@ PHONES = sorted(VOWELS | {"B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", 
 _PAIRS = [("P", "B"), ("T", "D"), ("K", "G"), ("F", "V"), ("S", "Z"), ("SH", "ZH"),
           ("CH", "JH"), ("TH", "DH"), ("M", "N"), ("N", "NG"), ("S", "SH"), ("Z", "ZH")]
 MAX_KEYPHRASES = 24  # per phrase: each is a KWS search of its own, so CPU grows with them
-MAX_COMPETITORS = 12  # per word slot
-EXTRA_RIVALS = 0  # common words added to each slot
+MAX_COMPETITORS = 30  # more: fewer false triggers, but also fewer detections
 COMPETITOR_DISTANCE = 1.6  # e.g. pause~bus: P/B 0.5 + AO/AH 0.6 + Z/S 0.5
 # Closer than this (one vowel or one voicing swap) is too close to tell apart
 # reliably: such a word would reject the phrase as often as it catches a near miss.
-MIN_COMPETITOR_DISTANCE = 0.7
+MIN_COMPETITOR_DISTANCE = 1.05
+# Competitors must be words people actually say (unigram log10 probability in the
+# model's own language model): rare names like "tae" or "teo" only steal the slot.
+MIN_LOG10_FREQUENCY = -5.5
 
 
 def dictionary_path() -> Path:
@@ -74,7 +67,8 @@ def lexicon() -> dict[str, list[tuple[str, ...]]]:
 def suggest(word: str, lexicon: dict) -> list[str]:
     """Dictionary words spelled like ``word``, for an error message."""
     pool = [w for w in lexicon if w[:1] == word[:1] and abs(len(w) - len(word)) <= 2]
-    return difflib.get_close_matches(word, pool, n=3, cutoff=0.7)
+    close = difflib.get_close_matches(word, pool, n=8, cutoff=0.7)
+    return sorted(close, key=log10_frequency, reverse=True)[:3]  # common words first
 
 
 def syllables(phrase: str, lexicon: dict) -> int:
@@ -144,8 +138,23 @@ def _distances(pron: tuple[str, ...]) -> np.ndarray:
     return prev[np.arange(len(ids)), lengths]
 
 
+@functools.lru_cache(maxsize=1)
+def _language_model():
+    import pocketsphinx
+
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us.lm.bin"
+    logmath = pocketsphinx.LogMath()
+    return pocketsphinx.NGramModel(pocketsphinx.Config(), logmath, str(path)), logmath
+
+
+def log10_frequency(word: str) -> float:
+    """How common ``word`` is: its unigram log10 probability in the bundled language model."""
+    lm, logmath = _language_model()
+    return lm.prob([word]) * np.log10(1.0001)  # PocketSphinx logs are base 1.0001
+
+
 def competitors(word: str, prons: list[tuple[str, ...]]) -> list[str]:
-    """Dictionary words that sound close to (but not the same as) ``word``."""
+    """Common dictionary words that sound close to (but not the same as) ``word``."""
     words, *_ = _table()
     best: dict[str, float] = {}
     homophones = {word}
@@ -156,7 +165,8 @@ def competitors(word: str, prons: list[tuple[str, ...]]) -> list[str]:
                 homophones.add(words[i])
             else:
                 best[words[i]] = min(best.get(words[i], 99.0), float(dist[i]))
-    ranked = sorted((d, len(w), w) for w, d in best.items() if w not in homophones)
+    ranked = sorted((d, -f, w) for w, d in best.items()
+                    if w not in homophones and (f := log10_frequency(w)) >= MIN_LOG10_FREQUENCY)
     return [w for _, _, w in ranked[:MAX_COMPETITORS]]
 
 
@@ -166,7 +176,7 @@ class Plan:
 
     phrase: str
     slots: tuple[tuple[str, ...], ...]  # per word: the dictionary spellings of its variants
-    rivals: tuple[tuple[str, ...], ...]  # per word: competing words
+    rivals: tuple[str, ...]  # words competing with the last phrase word
     extra: tuple[tuple[str, str], ...]  # (spelling, phones) to add to the decoder dictionary
 
     def keyphrases(self) -> list[str]:
@@ -177,9 +187,10 @@ class Plan:
         """(start, final, arcs) of the verification grammar for ``create_fsg``.
 
         An optional common word may come first (state 0 -> 1) and last
-        (n+1 -> n+2); states 1..n+1 chain the n word slots. In each slot the phrase
-        word's spellings share probability 1 and its competitors share ``weight``.
-        (Loops of filler words would be more general but cost seconds per check.)
+        (n+1 -> n+2); states 1..n+1 chain the n word slots, each holding the
+        spellings of the phrase word. The last slot also holds the competitors,
+        sharing prior ``weight`` against the phrase word's 1. (Loops of filler
+        words or phones would be more general but cost seconds per check.)
         """
         n = len(self.slots)
         fillers = [w for w in FILLER_WORDS if w in lexicon()]
@@ -187,9 +198,9 @@ class Plan:
         for src in (0, n + 1):
             arcs.append((src, src + 1, 1.0))
             arcs += [(src, src + 1, filler / len(fillers), w) for w in fillers]
-        for i, (spellings, rivals) in enumerate(zip(self.slots, self.rivals), start=1):
+        for i, spellings in enumerate(self.slots, start=1):
             arcs += [(i, i + 1, 1.0 / len(spellings), s) for s in spellings]
-            arcs += [(i, i + 1, weight / len(rivals), r) for r in rivals]
+        arcs += [(n, n + 1, weight / len(self.rivals), r) for r in self.rivals]
         return 0, n + 2, arcs
 
     def matches(self, words: list[str]) -> bool:
@@ -200,8 +211,15 @@ class Plan:
 
 
 def plan(phrase: str, lex: dict) -> Plan:
-    slots, rivals, extra = [], [], []
-    common = [w for w in COMMON_WORDS if w in lex]
+    """Spellings of every phrase word's variants, and competitors for its last word.
+
+    Competitors go on the last word only: keyword spotting adds up evidence
+    word by word and fires as soon as the last word starts to match, so a near
+    miss that KWS lets through nearly always shares the beginning and differs at
+    the end ("let's take a bus", "take a pass"). Competitors on the other words
+    mostly steal short function words ("take" heard as "date") and cost recall.
+    """
+    slots, extra = [], []
     for word in phrase.split():
         prons = []
         for p in lex[word]:
@@ -213,11 +231,8 @@ def plan(phrase: str, lex: dict) -> Plan:
             spellings.append(f"{word}__{k}")
             extra.append((f"{word}__{k}", " ".join(p)))
         slots.append(tuple(spellings))
-        near = competitors(word, lex[word])
-        homophone = {w for w in common if any(p in prons for p in lex[w])}
-        rivals.append(tuple(dict.fromkeys(near + [w for w in common[:EXTRA_RIVALS]
-                                                  if w != word and w not in homophone])))
-    return Plan(phrase, tuple(slots), tuple(rivals), tuple(extra))
+    last = phrase.split()[-1]
+    return Plan(phrase, tuple(slots), tuple(competitors(last, lex[last])), tuple(extra))
 
 
 def extra_words(plans: list[Plan]) -> list[tuple[str, str]]:

@@ -36,6 +36,10 @@ RATE = 16_000
 FRAME_RATE = 100  # PocketSphinx frames per second
 HISTORY_SECONDS = 6.0  # audio kept for the verification window
 LEAD_SECONDS = 0.3  # audio kept before the spotted start, for the grammar's fillers
+# The check waits for audio past the spotted phrase: at least POST after the end KWS
+# saw, and WAIT after KWS fired (it often fires while the last word is still going).
+POST_SECONDS = 0.2
+WAIT_SECONDS = 0.3
 REFRACTORY_SECONDS = 1.0  # one utterance of the phrase fires once
 
 
@@ -64,13 +68,13 @@ def check(phrases: tuple[str, ...]) -> list[Finding]:
 
 
 def _kws_threshold(sensitivity: float) -> float:
-    # 0 -> 1e-10 (strict) ... 0.5 -> 1e-30 ... 1 -> 1e-50 (permissive)
-    return 10.0 ** -(10 + 40 * sensitivity)
+    # 0 -> 1e-15 (strict) ... 0.5 -> 1e-45 ... 1 -> 1e-75 (permissive)
+    return 10.0 ** -(15 + 60 * sensitivity)
 
 
 def _competitor_weight(sensitivity: float) -> float:
-    # Prior probability of a competing word against the phrase word in each slot.
-    return 10.0 ** (2.0 - 4.0 * sensitivity)
+    # Prior of the competing words against the phrase word: 0 -> 1 ... 0.5 -> 0.01 ... 1 -> 1e-4
+    return 10.0 ** (-4.0 * sensitivity)
 
 
 class SphinxEngine:
@@ -110,6 +114,7 @@ class SphinxEngine:
         self._consumed = 0  # samples fed since the last reset
         self._utt_start = 0  # sample at which the current KWS utterance began
         self._quiet_until = 0
+        self._pending = None  # ((index, plan), start sample, verify at sample)
         self._kws.start_utt()
 
     def _decoder(self, **beams):
@@ -125,14 +130,19 @@ class SphinxEngine:
         self._history = np.concatenate([self._history, frame])[-int(HISTORY_SECONDS * RATE):]
         self._kws.process_raw(frame.tobytes(), False, False)
         hyp = self._kws.hyp()
-        if hyp is None:
+        if hyp is not None:
+            spotted = self._spotted(hyp.hypstr)
+            start, end = self._spot_span()
+            self._restart_kws()
+            if spotted is not None and self._pending is None and self._consumed >= self._quiet_until:
+                # KWS often fires before the last word is complete: wait for its end,
+                # so the check hears "pause" and not just "pa-".
+                due = max(self._consumed + int(WAIT_SECONDS * RATE), end + int(POST_SECONDS * RATE))
+                self._pending = (spotted, start, due)
+        if self._pending is None or self._consumed < self._pending[2]:
             return None
-        spotted = self._spotted(hyp.hypstr)
-        start = self._spot_start()
-        self._restart_kws()
-        if spotted is None or self._consumed < self._quiet_until:
-            return None
-        index, plan = spotted
+        (index, plan), start, _ = self._pending
+        self._pending = None
         if not self._verified(index, plan, start):
             log.debug("candidate rejected by the competing-words check")
             return None
@@ -149,11 +159,13 @@ class SphinxEngine:
                         return i, plan
         return None
 
-    def _spot_start(self) -> int:
-        """Absolute sample where the spotted keyphrase began (earliest segment)."""
-        frames = [seg.start_frame for seg in self._kws.seg()]
-        first = min(frames) if frames else 0
-        return self._utt_start + first * RATE // FRAME_RATE
+    def _spot_span(self) -> tuple[int, int]:
+        """Absolute samples where the spotted keyphrase began and ended."""
+        segs = list(self._kws.seg())
+        first = min((seg.start_frame for seg in segs), default=0)
+        last = max((seg.end_frame for seg in segs), default=0)
+        to_samples = RATE // FRAME_RATE
+        return self._utt_start + first * to_samples, self._utt_start + (last + 1) * to_samples
 
     def _restart_kws(self) -> None:
         self._kws.end_utt()
@@ -174,6 +186,7 @@ class SphinxEngine:
         self._kws.end_utt()
         self._history = np.zeros(0, dtype=np.int16)
         self._consumed = self._utt_start = self._quiet_until = 0
+        self._pending = None
         self._kws.start_utt()
 
     def close(self) -> None:

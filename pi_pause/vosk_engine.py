@@ -166,7 +166,7 @@ def check(model: VoskModel, phrases: tuple[str, ...]) -> list[Finding]:
             word = missing[0]
             near = difflib.get_close_matches(word, [w for w in model.vocabulary
                                                     if abs(len(w) - len(word)) <= 2], n=3, cutoff=0.6)
-            tip = f"try {' or '.join(repr(w) for w in near)}" if near else "use words the model knows"
+            tip = f"try {' or '.join(repr(w) for w in near)}" if near else _language_tip(word, model)
             findings.append(Finding("vosk", False,
                                     f"phrase word {word!r} (in {phrase!r}) is not in the Vosk model's "
                                     f"vocabulary ({model.path}); {tip}, or pick another phrase"))
@@ -180,6 +180,26 @@ def check(model: VoskModel, phrases: tuple[str, ...]) -> list[Finding]:
         findings.append(Finding("vosk", True, f"{model.path.name} has no unknown-word token; "
                                               "other speech may be forced onto the phrase words"))
     return findings
+
+
+def _script(word: str) -> str:
+    """The Unicode script of a word's first letter ('LATIN', 'HANGUL', ...)."""
+    for ch in word:
+        if ch.isalpha():
+            return unicodedata.name(ch, "OTHER").split()[0]
+    return "OTHER"
+
+
+def _language_tip(word: str, model: VoskModel) -> str:
+    vocab = model.vocabulary
+    sample = [w for w in vocab[:: max(1, len(vocab) // 400)] if w.isalpha()]
+    scripts = [_script(w) for w in sample]
+    main = max(set(scripts), key=scripts.count) if scripts else "OTHER"
+    if main != _script(word):
+        examples = [w for w in sample if _script(w) == main][len(sample) // 3:][:2]
+        return (f"this model's words are written in {main.title()} script "
+                f"(like {' and '.join(repr(w) for w in examples)}): write the phrase in its language")
+    return "use words the model knows"
 
 
 class VoskEngine:
