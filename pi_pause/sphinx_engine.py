@@ -115,6 +115,7 @@ class SphinxEngine:
         self._utt_start = 0  # sample at which the current KWS utterance began
         self._quiet_until = 0
         self._pending = None  # ((index, plan), start sample, verify at sample)
+        self._initial_cmn = self._kws.get_cmn()  # live mean normalisation learns from audio
         self._kws.start_utt()
 
     def _decoder(self, **beams):
@@ -184,6 +185,7 @@ class SphinxEngine:
 
     def reset(self) -> None:
         self._kws.end_utt()
+        self._kws.set_cmn(self._initial_cmn)
         self._history = np.zeros(0, dtype=np.int16)
         self._consumed = self._utt_start = self._quiet_until = 0
         self._pending = None

@@ -45,7 +45,7 @@ MAX_COMPETITORS = 8  # per phrase word
 # Spelling similarity of a competitor (difflib ratio over letters or jamo): alike
 # enough to catch a near miss, but not a one-letter neighbour, which sounds so
 # close that it steals the phrase word itself.
-RIVAL_SIMILARITY = (0.5, 0.75)
+RIVAL_SIMILARITY = (0.4, 0.6)
 FST_MAGIC = 2125659606
 SYMBOLS_MAGIC = 2125658996
 
@@ -136,7 +136,7 @@ def _letters(word: str) -> str:
     return unicodedata.normalize("NFD", word)
 
 
-def competitors(word: str, vocabulary: list[str], limit: int = MAX_COMPETITORS) -> list[str]:
+def competitors(word: str, vocabulary: list[str], limit: int | None = None) -> list[str]:
     """Vocabulary words spelled close to ``word`` (not ``word`` itself)."""
     target = _letters(word)
     pool = [w for w in vocabulary if w != word and abs(len(_letters(w)) - len(target)) <= 1
@@ -149,7 +149,7 @@ def competitors(word: str, vocabulary: list[str], limit: int = MAX_COMPETITORS) 
             r = matcher.ratio()
             if RIVAL_SIMILARITY[0] <= r < RIVAL_SIMILARITY[1]:
                 scored.append((-r, w))
-    return [w for _, w in sorted(scored)[:limit]]
+    return [w for _, w in sorted(scored)[:limit or MAX_COMPETITORS]]
 
 
 def syllables(phrase: str) -> int:
@@ -219,9 +219,10 @@ class VoskEngine:
         grammar = list(dict.fromkeys(words + [r for r in rivals if r not in words]))
         if model.unknown:
             grammar.append(model.unknown)
-        # Above the middle sensitivity a single partial result is enough; below it the
-        # phrase must stay in two partials in a row (about 100 ms later, far fewer flips).
-        self._needed = 1 if sensitivity >= 0.5 else 2
+        # Up to the middle sensitivity the phrase must stay in two partial results in a
+        # row (one frame, <= 100 ms, later): a single partial flips to the phrase words
+        # far more often than two. Above the middle, one partial is enough.
+        self._needed = 1 if sensitivity > 0.5 else 2
         self._rec = vosk.KaldiRecognizer(model.model, RATE, json.dumps(grammar, ensure_ascii=False))
         self._streak = 0
 
