@@ -31,11 +31,13 @@ CACHE = Path("/tmp/pi-pause-tune-candidates.pkl")
 PHRASE = "let's take a pause"
 
 
-def collect(threshold: float) -> None:
+def collect(threshold: float, remove_noise: bool, positives_only: bool) -> None:
     manifest = json.loads((CORPUS / "manifest.json").read_text())
+    if positives_only:
+        manifest["files"] = [f for f in manifest["files"] if f.get("phrases")]
     engine = sphinx_engine.SphinxEngine((PHRASE,), 0.5)
     # Rebuild the KWS stage at the requested threshold.
-    engine._kws = engine._decoder(beam=1e-70, wbeam=1e-70, pbeam=1e-70)
+    engine._kws = engine._decoder(beam=1e-70, wbeam=1e-70, pbeam=1e-70, remove_noise=remove_noise)
     lines = [f"{k} /{threshold:.3g}/" for k in engine._plans[0].keyphrases()]
     kws = Path("/tmp/pi-pause-tune.kws")
     kws.write_text("\n".join(lines) + "\n")
@@ -137,10 +139,12 @@ if __name__ == "__main__":
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("collect")
     c.add_argument("--threshold", type=float, default=1e-40)
+    c.add_argument("--remove-noise", action="store_true", help="PocketSphinx spectral noise removal")
+    c.add_argument("--positives-only", action="store_true", help="quick: files with the phrase only")
     s = sub.add_parser("sweep")
     s.add_argument("--weights", type=float, nargs="+", default=[10, 1, 0.1, 0.01, 1e-3])
     s.add_argument("--posts", type=float, nargs="+", default=[0.2])
     s.add_argument("--waits", type=float, nargs="+", default=[0.0])
     s.add_argument("--max-rivals", type=int, default=pronounce.MAX_COMPETITORS)
     args = ap.parse_args()
-    collect(args.threshold) if args.cmd == "collect" else sweep(args.weights, args.posts, args.waits, args.max_rivals)
+    collect(args.threshold, args.remove_noise, args.positives_only) if args.cmd == "collect" else sweep(args.weights, args.posts, args.waits, args.max_rivals)

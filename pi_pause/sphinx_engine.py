@@ -8,13 +8,14 @@ How it decides, in two stages:
    the score of "let's take a bus" comes from "let's take a", so it fires on
    near misses too. The default search beams (1e-48) would silently cap how low a
    threshold can reach, so the beams are opened up below the threshold.
-2. **Verification.** When KWS fires, the last few seconds of audio are decoded
-   once more with a small finite-state grammar: each word slot holds the phrase
-   word (all its variants) *and* its competitors: dictionary words that sound
-   alike ("pass", "bus", "boss" for "pause") plus common short words; filler
-   words may come before and after. Only when the best path through that grammar
-   is the phrase itself does the engine report it. This costs a few hundredths of
-   a second of CPU per candidate, and only when KWS fires.
+2. **Verification.** When KWS fires, the engine waits until the phrase has
+   surely ended (KWS often fires during the last word), then decodes the spotted
+   stretch of audio once more with a small finite-state grammar: the phrase words
+   (all their variants), with the last word competing against common words that
+   sound alike ("pass", "peace", "buzz", "loss" for "pause"); a short filler word
+   may come before and after. Only when the best path through that grammar is the
+   phrase itself does the engine report it. This costs about 50 ms of CPU per
+   candidate, and only when KWS fires.
 
 Nothing the decoder hears leaves this module except the configured phrase.
 """
@@ -88,6 +89,8 @@ class SphinxEngine:
         self._ps = pocketsphinx
         lexicon = pronounce.lexicon()
         self._plans = [pronounce.plan(p, lexicon) for p in phrases]
+        del lexicon
+        pronounce.forget()  # before the decoders load, so the peak memory stays low
         threshold = _kws_threshold(sensitivity)
         beam = min(threshold * 1e-20, 1e-60)
         self._kws = self._decoder(beam=beam, wbeam=beam, pbeam=beam)
