@@ -133,23 +133,25 @@ def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = No
     phrases = tuple(phrases or settings.listen.phrases)
     wanted = engine or settings.listen.engine
     name = chosen_engine(_with_engine(settings, wanted))
-    if wanted == "auto":
-        why = ("a Vosk model is present" if name == "vosk"
-               else "no Vosk model at " + str(settings.resolve(settings.listen.vosk_model)))
-        log.info("listening with %s (engine auto: %s)", name, why)
-    else:
-        log.info("listening with %s", name)
     sensitivity = settings.listen.sensitivity
     if name == "vosk":
         from pi_pause import vosk_engine
 
         model = vosk_engine.load_model(vosk_model_path(settings))
         _refuse_unheard(vosk_engine.check(model, phrases))
-        return PhraseSpotter(vosk_engine.VoskEngine(model, phrases, sensitivity))
-    from pi_pause import sphinx_engine
+        built = PhraseSpotter(vosk_engine.VoskEngine(model, phrases, sensitivity))
+    else:
+        from pi_pause import sphinx_engine
 
-    _refuse_unheard(sphinx_engine.check(phrases))
-    return PhraseSpotter(sphinx_engine.SphinxEngine(phrases, sensitivity))
+        _refuse_unheard(sphinx_engine.check(phrases))
+        built = PhraseSpotter(sphinx_engine.SphinxEngine(phrases, sensitivity))
+    if wanted == "auto":
+        why = ("a Vosk model is present" if name == "vosk"
+               else "no Vosk model at " + str(vosk_model_path(settings)))
+        log.info("listening with %s (engine auto: %s)", name, why)
+    else:
+        log.info("listening with %s", name)
+    return built
 
 
 def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
