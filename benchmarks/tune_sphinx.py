@@ -84,7 +84,8 @@ def score(manifest, detections) -> tuple[int, int, float]:
     return hits, false, manifest["non_phrase_hours"]
 
 
-def sweep(weights: list[float], posts: list[float], waits: list[float], max_rivals: int) -> None:
+def sweep(weights: list[float], posts: list[float], waits: list[float], max_rivals: int,
+          beam: float) -> None:
     manifest = json.loads((CORPUS / "manifest.json").read_text())
     data = pickle.loads(CACHE.read_bytes())
     lex = pronounce.lexicon()
@@ -92,6 +93,8 @@ def sweep(weights: list[float], posts: list[float], waits: list[float], max_riva
     plan = pronounce.plan(PHRASE, lex)
     print("competitors:", plan.rivals)
     engine = sphinx_engine.SphinxEngine((PHRASE,), 0.5)
+    if beam:
+        engine._check = engine._decoder(beam=beam, wbeam=beam * 1e10, pbeam=beam)
     positives = sum(len(i.get("phrases", [])) for i in manifest["files"])
     for post, wait in [(p, w) for p in posts for w in waits]:
         for weight in weights:
@@ -146,5 +149,6 @@ if __name__ == "__main__":
     s.add_argument("--posts", type=float, nargs="+", default=[0.2])
     s.add_argument("--waits", type=float, nargs="+", default=[0.0])
     s.add_argument("--max-rivals", type=int, default=pronounce.MAX_COMPETITORS)
+    s.add_argument("--beam", type=float, default=0.0, help="verification beam (default: the engine's)")
     args = ap.parse_args()
-    collect(args.threshold, args.remove_noise, args.positives_only) if args.cmd == "collect" else sweep(args.weights, args.posts, args.waits, args.max_rivals)
+    collect(args.threshold, args.remove_noise, args.positives_only) if args.cmd == "collect" else sweep(args.weights, args.posts, args.waits, args.max_rivals, args.beam)

@@ -45,12 +45,12 @@ class Listener(threading.Thread):
         self._spotter = phrase_spotter
         self._source = source
         self._on_heard = on_heard
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self.error: Exception | None = None
 
     def run(self) -> None:
         try:
-            while not self._stop.is_set():
+            while not self._stopping.is_set():
                 frame = self._source.read(timeout=0.5)
                 if frame is None:
                     continue
@@ -61,7 +61,7 @@ class Listener(threading.Thread):
             self.error = exc
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
 
 def _phrases(args) -> tuple[str, ...] | None:

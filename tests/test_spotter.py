@@ -146,3 +146,50 @@ def test_spotter_never_logs_what_was_said(korean_spotter, caplog):
     speech.spot(korean_spotter, audio)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not any("\uac00" <= ch <= "\ud7a3" for ch in logged)  # no Hangul at all
+
+
+class _Recording:
+    """A frame source like the microphone, playing a recording once, then silence."""
+
+    def __init__(self, audio: np.ndarray):
+        from pi_pause import wav
+
+        self._frames = list(wav.frames(wav.to_int16(audio), 1600))
+
+    def read(self, timeout: float):
+        return self._frames.pop(0) if self._frames else None
+
+
+def test_listener_decodes_on_its_own_thread_and_reports_the_phrase(sphinx, phrase_in_sentence):
+    import threading
+
+    from pi_pause.listen import Listener
+
+    audio, _ = phrase_in_sentence
+    sphinx.reset()
+    heard, threads, done = [], [], threading.Event()
+
+    def on_heard(event):
+        heard.append(event.phrase)
+        threads.append(threading.current_thread().name)
+        done.set()
+
+    listener = Listener(sphinx, _Recording(audio), on_heard)
+    listener.start()
+    assert done.wait(timeout=30)
+    listener.stop()
+    listener.join(timeout=5)
+    assert heard == [speech.PHRASE] and threads == ["phrase-spotter"]
+    assert not listener.is_alive() and listener.error is None
+
+
+def test_microphone_callback_drops_the_oldest_audio_when_the_decoder_falls_behind():
+    from pi_pause.mic import Microphone
+
+    mic = Microphone(frame_ms=100)  # not opened: PortAudio's callback is called directly
+    capacity = mic._queue.maxsize
+    for i in range(capacity + 3):
+        mic._callback(np.full((1600, 1), i, dtype=np.int16), 1600, None, None)
+    first = mic.read(timeout=0.1)
+    assert first[0] == 3 and len(first) == 1600  # frames 0, 1, 2 were dropped
+    assert mic._queue.qsize() == capacity - 1
