@@ -36,6 +36,7 @@ _PAIRS = [("P", "B"), ("T", "D"), ("K", "G"), ("F", "V"), ("S", "Z"), ("SH", "ZH
           ("CH", "JH"), ("TH", "DH"), ("M", "N"), ("N", "NG"), ("S", "SH"), ("Z", "ZH")]
 MAX_KEYPHRASES = 24  # per phrase: each is a KWS search of its own, so CPU grows with them
 MAX_COMPETITORS = 30  # more: fewer false triggers, but also fewer detections
+MAX_SAME_SHAPE = 25  # competitors that begin and end like the last word
 COMPETITOR_DISTANCE = 1.6  # e.g. pause~bus: P/B 0.5 + AO/AH 0.6 + Z/S 0.5
 # Closer than this (one vowel or one voicing swap) is too close to tell apart
 # reliably: such a word would reject the phrase as often as it catches a near miss.
@@ -169,7 +170,33 @@ def competitors(word: str, prons: list[tuple[str, ...]]) -> list[str]:
                 best[words[i]] = min(best.get(words[i], 99.0), float(dist[i]))
     ranked = sorted((d, -f, w) for w, d in best.items()
                     if w not in homophones and (f := log10_frequency(w)) >= MIN_LOG10_FREQUENCY)
-    return [w for _, _, w in ranked[:MAX_COMPETITORS]]
+    near = [w for _, _, w in ranked[:MAX_COMPETITORS]]
+    return near + [w for w in same_shape(prons, homophones) if w not in near]
+
+
+def _alike(a: str, b: str) -> bool:
+    return a == b or (a, b) in _PAIRS or (b, a) in _PAIRS
+
+
+def same_shape(prons: list[tuple[str, ...]], exclude: set[str]) -> list[str]:
+    """Common words with the same syllable count, onset and final sound (up to voicing).
+
+    Keyword spotting fires as soon as the last word *starts* to match, so the near
+    misses that reach the check begin like it ("bus", "boss", "place" for "pause"),
+    even when they are too far apart in the edit distance to count as neighbours.
+    """
+    found: dict[str, float] = {}
+    lex = lexicon()
+    for word, word_prons in lex.items():
+        if word in exclude or not word.replace("'", "").isalpha():
+            continue
+        for q in word_prons:
+            if any(_alike(p[0], q[0]) and _alike(p[-1], q[-1])
+                   and sum(x in VOWELS for x in p) == sum(x in VOWELS for x in q) for p in prons):
+                found[word] = log10_frequency(word)
+                break
+    common = sorted(((-f, w) for w, f in found.items() if f >= MIN_LOG10_FREQUENCY))
+    return [w for _, w in common[:MAX_SAME_SHAPE]]
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,8 @@ def _kws_threshold(sensitivity: float) -> float:
 
 
 def _competitor_weight(sensitivity: float) -> float:
-    # Prior of the competing words against the phrase word: 0 -> 1 ... 0.5 -> 0.01 ... 1 -> 1e-4
-    return 10.0 ** (-4.0 * sensitivity)
+    # Prior of the competing words against the phrase word: 0 -> 1 ... 0.5 -> 1e-3 ... 1 -> 1e-6
+    return 10.0 ** (-6.0 * sensitivity)
 
 
 class SphinxEngine:
@@ -107,7 +107,8 @@ class SphinxEngine:
         finally:
             os.unlink(f.name)
         self._kws.activate_search("phrases")
-        self._check = self._decoder(beam=1e-40, wbeam=1e-30, pbeam=1e-40)
+        # Wide beams: the check runs only on candidates, and narrow ones lose noisy phrases.
+        self._check = self._decoder(beam=1e-60, wbeam=1e-50, pbeam=1e-60)
         weight = _competitor_weight(sensitivity)
         for i, plan in enumerate(self._plans):
             start, final, arcs = plan.grammar(weight)
