@@ -14,7 +14,7 @@ How it decides, in two stages:
    (all their variants), with the last word competing against common words that
    sound alike ("pass", "peace", "buzz", "loss" for "pause"); a short filler word
    may come before and after. Only when the best path through that grammar is the
-   phrase itself does the engine report it. This costs about 50 ms of CPU per
+   phrase itself does the engine report it. This costs about 0.1 s of CPU per
    candidate, and only when KWS fires.
 
 Nothing the decoder hears leaves this module except the configured phrase.
