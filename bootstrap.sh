@@ -54,10 +54,11 @@ $on_pi && python=/usr/bin/python3
 
 # System packages: PortAudio for sounddevice, venv for Python; on a Pi, lgpio
 # for gpiozero (apt's build matches the kernel) and arecord/aplay (alsa-utils),
-# which the doctor's advice uses; for tests, systemd-analyze and shellcheck.
+# which the doctor's advice uses; for tests, systemd-analyze, shellcheck and
+# espeak-ng (Korean test speech for the Vosk engine).
 packages=(libportaudio2 python3-venv)
 $on_pi && packages+=(python3-lgpio alsa-utils)
-[ "$what" = test ] && packages+=(systemd shellcheck)
+[ "$what" = test ] && packages+=(systemd shellcheck espeak-ng)
 missing=()
 dpkg_db=(); [ -n "$sysroot" ] && dpkg_db=(--admindir="$sysroot/var/lib/dpkg")
 for p in "${packages[@]}"; do

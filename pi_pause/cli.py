@@ -49,6 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_config)
 
     # Listening (pi_pause.spotter / pi_pause.listen)
+    p = sub.add_parser("detect", help="find the phrase in a WAV recording (same spotter as live)")
+    p.add_argument("file", type=Path, metavar="FILE.wav", help="recording (any WAV rate/channels)")
+    _listen_options(p)
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object per detection: {"event": "detected", "phrase", "time"}')
+    p.set_defaults(func=_lazy("listen", "detect_command"))
+    p = sub.add_parser("listen", help="listen on the microphone and print each detection")
+    _listen_options(p)
+    p.set_defaults(func=_lazy("listen", "listen_command"))
     # Speaking (pi_pause.voice / pi_pause.preview)
     p = sub.add_parser("say", help="speak TEXT with the configured voice (or write it to a WAV)")
     p.add_argument("text", nargs="+", help="the words to speak")
@@ -116,6 +125,15 @@ def _lazy(module: str, name: str):
 
         return getattr(importlib.import_module(f"pi_pause.{module}"), name)(args, settings)
     return handler
+
+
+def _listen_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--phrase", action="append", metavar="TEXT",
+                   help="phrase to listen for (repeatable; default: the configured phrases)")
+    p.add_argument("--engine", choices=config.ENGINES, default=None,
+                   help="recogniser (default: [listen] engine)")
+
+
 
 
 def _config(args, settings: config.Settings) -> int:

@@ -77,9 +77,9 @@ def _chunks(path: Path, data: bytes) -> tuple[tuple[int, int, int, int], bytes]:
     while pos + 8 <= len(data):
         cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
         start = pos + 8
-        if cid == b"fmt " and size >= 16:
+        if cid == b"fmt " and size >= 16 and start + 16 <= len(data):
             tag, channels, rate, _, _, bits = struct.unpack("<HHIIHH", data[start:start + 16])
-            if tag == 0xFFFE and size >= 26:  # WAVE_FORMAT_EXTENSIBLE: real tag in the sub-format
+            if tag == 0xFFFE and size >= 26 and start + 26 <= len(data):  # WAVE_FORMAT_EXTENSIBLE: real tag in the sub-format
                 tag = struct.unpack("<H", data[start + 24:start + 26])[0]
             fmt = (tag, channels, rate, bits)
         elif cid == b"data":

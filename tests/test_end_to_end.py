@@ -1,10 +1,5 @@
 """End to end with no hardware: a recorded phrase through the service in simulation.
 
-PENDING MERGE: this needs pi_pause.spotter (spotter branch) and pi_pause.session with
-the voice test fixtures ``joe_voice``, ``test_prompts`` and ``warm_cache`` (voice
-branch). Once both are merged, rename this file to ``test_end_to_end.py``; until then
-pytest does not collect it (it cannot import its parts).
-
 Real components all the way: Piper synthesises the phrase, PocketSphinx hears it in the
 WAV fed in real time, the real controller, sessions (Piper clips), Light on gpiozero mock
 pins and the WAV sink. Only the wall clock is a ManualClock, so the 20-minute break
@@ -26,7 +21,7 @@ from pi_pause import config, wav
 from pi_pause.clock import FakeClock
 from pi_pause.controller import State
 from pi_pause.notify import Notifier
-from pi_pause.prompts import Rotation
+from pi_pause.rotation import Rotation
 from pi_pause.service import Options, Service, load_parts
 from pi_pause.session import Sessions
 from pi_pause.wallclock import ManualClock
