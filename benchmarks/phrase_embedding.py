@@ -2,7 +2,8 @@
 
     python benchmarks/phrase_embedding.py features            # synthesise + embed training audio
     python benchmarks/phrase_embedding.py train               # fit the classifier, time it
-    python benchmarks/phrase_embedding.py score --split tune  # sweep thresholds on the corpus
+    python benchmarks/phrase_embedding.py score --split tune --model M.npz  # sweep thresholds
+    python benchmarks/phrase_embedding.py stream --model M.npz  # live engine: RTF and peak RSS
 
 Training audio is made by pi_pause.phrase_data from the phrase text alone (never from the
 corpus). The corpus split is only embedded and scored: every file is turned into embeddings
@@ -141,9 +142,34 @@ def score(args) -> None:
                 print(f"  {name:6s} {k:14s} recall {v['recall']} false {v['false']} lat {v['latency_median']}")
 
 
+def stream(args) -> None:
+    """CPU real-time factor and peak memory of the live engine, fed 100 ms frames."""
+    import resource
+
+    from pi_pause.oww_engine import EmbeddingEngine
+
+    model = phrase_model.PhraseModel.load(Path(args.model))
+    engine = EmbeddingEngine({args.phrase: model})
+    split = Path(args.corpus) / args.split
+    files = json.loads((split / "manifest.json").read_text())["files"][:args.files]
+    cpu, seconds, fired = 0.0, 0.0, 0
+    for f in files:
+        audio = wav.read(split / f["file"])
+        engine.reset()
+        start = time.process_time()
+        for frame in wav.frames(audio, 1600):
+            fired += engine.feed(frame) is not None
+        cpu += time.process_time() - start
+        seconds += len(audio) / 16000
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{len(files)} files, {seconds:.0f} s of audio: feed cpu {cpu:.2f} s, RTF {cpu / seconds:.4f}, "
+          f"peak RSS {rss:.0f} MB, {fired} detections")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("stage", choices=["features", "train", "score"])
+    ap.add_argument("stage", choices=["features", "train", "score", "stream"])
+    ap.add_argument("--files", type=int, default=40)
     ap.add_argument("--phrase", default=PHRASE)
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=30)
@@ -155,7 +181,7 @@ def main() -> None:
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.5, 0.7, 0.8, 0.9, 0.95, 0.98])
     ap.add_argument("--detail", type=float, nargs=2)
     args = ap.parse_args()
-    {"features": features, "train": train, "score": score}[args.stage](args)
+    {"features": features, "train": train, "score": score, "stream": stream}[args.stage](args)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ import numpy as np
 from pi_pause.embedding import FEATURES, SpeechFrontEnd
 from pi_pause.phrase_model import WINDOW, PhraseModel
 
-DEFAULT_THRESHOLD = 0.95  # tune split: recall 0.71, 20 false/h (docs/spotter-embedding.md)
-DEFAULT_HOLD = 1
+DEFAULT_THRESHOLD = 0.99  # with DEFAULT_HOLD: tune split recall 0.52, 2.8 false/h (docs/spotter-embedding.md)
+DEFAULT_HOLD = 2
 REFRACTORY_SECONDS = 2.0
 
 
@@ -84,3 +84,23 @@ class EmbeddingEngine:
     def close(self) -> None:
         if self._own_front:
             self.front.close()
+
+
+def open_engine(settings, phrases: tuple[str, ...] | None = None) -> EmbeddingEngine:
+    """The engine for the configured phrases; a PhraseModelError names any phrase with no model."""
+    from pi_pause import phrase_model
+
+    phrases = phrases or settings.listen.phrases
+    models = {p: phrase_model.load_for(settings, p) for p in phrases}
+    return EmbeddingEngine(models, threshold=threshold_for(settings.listen.sensitivity))
+
+
+def check(settings, phrase: str) -> tuple[bool, str]:
+    """(ok, message) for ``pi-pause phrase check`` / doctor: is there a model for ``phrase``?"""
+    from pi_pause import phrase_model
+
+    path = phrase_model.find(settings, phrase)
+    if path is None:
+        return False, (f"no embedding model for {phrase!r}; train one with: "
+                       f"pi-pause phrase train \"{phrase}\"")
+    return True, f"embedding model for {phrase!r}: {path}"
