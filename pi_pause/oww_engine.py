@@ -75,12 +75,6 @@ class EmbeddingEngine:
                     self._runs = dict.fromkeys(self.models, 0)
         return heard
 
-    def score_now(self) -> dict[str, float]:
-        """The latest score per phrase (0 before 1.28 s of audio); for tools and tests."""
-        if len(self._recent) < WINDOW:
-            return dict.fromkeys(self.models, 0.0)
-        return {p: float(m.score(self._recent.reshape(1, -1))[0]) for p, m in self.models.items()}
-
     def close(self) -> None:
         if self._own_front:
             self.front.close()

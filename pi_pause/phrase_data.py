@@ -31,6 +31,7 @@ from pi_pause import wav
 
 RATE = 16000
 
+# (West Midlands is listed twice: that is recipe r1 as trained; changing it changes the audio.)
 ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-x-rp", "en-gb-scotland", "en-029", "en-gb-x-gbclan",
                   "en-gb-x-gbcwmd", "en-gb-x-gbcwmd")
 ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5",
