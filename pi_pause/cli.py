@@ -58,6 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("listen", help="listen on the microphone and print each detection")
     _listen_options(p)
     p.set_defaults(func=_lazy("listen", "listen_command"))
+    p = sub.add_parser("phrase", help="work with the couple's phrase")
+    phrase_sub = p.add_subparsers(dest="phrase_command", required=True, metavar="ACTION")
+    p = phrase_sub.add_parser("check", help="can each engine hear this phrase? syllables, "
+                              "how common its words are")
+    p.add_argument("text", nargs="+", help="the phrase, e.g. let's take a pause")
+    p.set_defaults(func=_lazy("phrase_check", "check_command"))
+    p = phrase_sub.add_parser("train", help="train the 'embedding' spotter's model for a phrase "
+                              "(synthesised speech only; ~20 min on a fast PC, 1-2 h on a Pi 4)")
+    p.add_argument("text", nargs="+", help="the phrase, e.g. let's take a pause")
+    p.add_argument("--force", action="store_true", help="retrain even if a model exists")
+    p.set_defaults(func=_lazy("phrase_model", "train_command"))
     # Speaking (pi_pause.voice / pi_pause.preview)
     p = sub.add_parser("say", help="speak TEXT with the configured voice (or write it to a WAV)")
     p.add_argument("text", nargs="+", help="the words to speak")

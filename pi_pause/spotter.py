@@ -116,7 +116,7 @@ class PhraseSpotter:
 
 
 def chosen_engine(settings: config.Settings) -> str:
-    """'vosk' or 'pocketsphinx': what ``engine = "auto"`` resolves to, and why."""
+    """The engine in use: the configured one, or what ``engine = "auto"`` resolves to."""
     wanted = settings.listen.engine
     if wanted != "auto":
         return wanted
@@ -140,6 +140,10 @@ def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = No
         model = vosk_engine.load_model(vosk_model_path(settings))
         _refuse_unheard(vosk_engine.check(model, phrases))
         built = PhraseSpotter(vosk_engine.VoskEngine(model, phrases, sensitivity))
+    elif name == "embedding":
+        from pi_pause import oww_engine
+
+        built = PhraseSpotter(oww_engine.open_engine(settings, phrases))
     else:
         from pi_pause import sphinx_engine
 
@@ -168,6 +172,9 @@ def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
             findings.append(Finding("vosk", False, str(exc)))
         else:
             findings += vosk_engine.check(model, (phrase,))
+    from pi_pause import oww_engine
+
+    findings.append(Finding("embedding", *oww_engine.check(settings, phrase)))
     return findings
 
 

@@ -19,6 +19,8 @@ MAY_WRITE_AUDIO = {
     "wav.py": "the WAV writer itself",
     "render.py": "`pi-pause say --out FILE`: the device's own voice, on request",
     "player.py": "WavSink: the device's own voice (tests, preview, `run --sound-dir`)",
+    "phrase_data.py": "`phrase train`: synthesised training speech, in a temporary folder",
+    "phrase_model.py": "`phrase train`: the classifier's weights (numbers, not audio)",
 }
 
 

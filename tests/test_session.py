@@ -229,7 +229,8 @@ def test_volume_scales_the_speech(tmp_path, test_prompts, warm_cache):
 
 def test_cancel_is_obeyed_at_once_even_while_a_missing_clip_renders(tmp_path, test_prompts,
                                                                      joe_voice, mock_pins):
-    cold = ClipCache(tmp_path / "empty-cache", joe_voice)
+    voice = _HeldVoice(joe_voice)
+    cold = ClipCache(tmp_path / "empty-cache", voice)
     sink = MemorySink(realtime=True)
     light = Light(18)
     sessions = Sessions(settings_for(tmp_path), sink, light, RealClock(), prompts=test_prompts,
@@ -237,13 +238,39 @@ def test_cancel_is_obeyed_at_once_even_while_a_missing_clip_renders(tmp_path, te
     cancel = threading.Event()
     worker = threading.Thread(target=run, args=(sessions, "checkin"), kwargs={"cancel": cancel})
     worker.start()
-    time.sleep(0.1)  # Piper is synthesising the first line now
-    cancel.set()
-    stopped = time.monotonic()
-    worker.join(timeout=5)
-    assert time.monotonic() - stopped < 0.05
-    assert sink.plays == [] and mock_pins.pin(18).state == 0.0
-    light.close()
+    try:
+        assert voice.rendering.wait(timeout=10)  # Piper is busy with the first line now
+        cancel.set()
+        stopped = time.monotonic()
+        worker.join(timeout=5)
+        assert time.monotonic() - stopped < 0.05
+        assert sink.plays == [] and mock_pins.pin(18).state == 0.0
+    finally:
+        voice.go_on.set()
+        voice.done.wait(timeout=10)  # let the render thread finish before the test run ends
+        light.close()
+
+
+class _HeldVoice:
+    """The real voice, except that a render only finishes when the test says so: a warm
+    Piper on an idle machine renders a short line faster than a test can cancel it."""
+
+    def __init__(self, voice):
+        self._voice = voice
+        self.rendering = threading.Event()
+        self.go_on = threading.Event()
+        self.done = threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self._voice, name)
+
+    def synthesize(self, text):
+        self.rendering.set()
+        self.go_on.wait(timeout=10)
+        try:
+            return self._voice.synthesize(text)
+        finally:
+            self.done.set()
 
 
 def test_a_broken_voice_mid_session_is_a_clear_error_and_leaves_the_light_off(tmp_path,

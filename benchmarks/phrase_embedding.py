@@ -1,0 +1,188 @@
+"""Experiment: does a per-phrase classifier on openWakeWord embeddings hear the phrase?
+
+    python benchmarks/phrase_embedding.py features            # synthesise + embed training audio
+    python benchmarks/phrase_embedding.py train               # fit the classifier, time it
+    python benchmarks/phrase_embedding.py score --split tune --model M.npz  # sweep thresholds
+    python benchmarks/phrase_embedding.py stream --model M.npz  # live engine: RTF and peak RSS
+
+Training audio is made by pi_pause.phrase_data from the phrase text alone (never from the
+corpus). The corpus split is only embedded and scored: every file is turned into embeddings
+exactly as the live stream would (SpeechFrontEnd.embed equals feeding 100 ms frames), each
+16-embedding window is scored, and detections are simulated with the engine's own rule
+(pi_pause.oww_engine.Trigger), at the time the 100 ms frame carrying that embedding was fed.
+Scoring uses the bench helper's rules (hit = phrase start .. end + 1.5 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pi_pause import phrase_data, phrase_model, wav  # noqa: E402
+from pi_pause.embedding import SpeechFrontEnd  # noqa: E402
+
+CACHE = Path("/work/oww-cache")
+PHRASE = "let's take a pause"
+GRACE = 1.5
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def features(args) -> None:
+    recipe = phrase_data.Recipe()
+    front = SpeechFrontEnd()
+    xs, ys, t0, c0, seconds = [], [], time.perf_counter(), time.process_time(), 0.0
+    for ex in phrase_data.examples(args.phrase, recipe, CACHE / "speech", log):
+        x, y = phrase_model.labelled_windows(front, ex.audio, ex.phrase_end)
+        xs.append(x.astype(np.float16))
+        ys.append(y)
+        seconds += len(ex.audio) / 16000
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    out = CACHE / f"features-{phrase_model.model_key(args.phrase, recipe.version)}.npz"
+    np.savez(out, x=x, y=y)
+    log(f"{len(x)} windows ({int(y.sum())} positive) from {seconds:.0f} s of audio; "
+        f"wall {time.perf_counter() - t0:.0f} s, cpu {time.process_time() - c0:.0f} s -> {out}")
+
+
+def train(args) -> None:
+    recipe = phrase_data.Recipe()
+    key = phrase_model.model_key(args.phrase, recipe.version)
+    f = np.load(CACHE / f"features-{key}.npz")
+    x, y = f["x"], f["y"]
+    c0 = time.process_time()
+    model = phrase_model.PhraseModel.train(x, y, hidden=args.hidden, epochs=args.epochs, seed=recipe.seed,
+                                           noise=args.noise, l2=args.l2, log=log)
+    log(f"trained on {len(x)} windows in {time.process_time() - c0:.1f} s cpu")
+    model.phrase, model.recipe = args.phrase, recipe.version
+    out = CACHE / f"model-{key}-h{args.hidden}-e{args.epochs}-n{args.noise}-l{args.l2}.npz"
+    model.save(out)
+    log(f"saved {out} ({out.stat().st_size / 1024:.0f} KB)")
+
+
+def corpus_scores(front, model, split: Path):
+    manifest = json.loads((split / "manifest.json").read_text())
+    cache = CACHE / f"corpus-{split.name}-emb.npz"
+    if cache.exists():
+        embs = dict(np.load(cache))
+    else:
+        embs = {}
+        for i, f in enumerate(manifest["files"]):
+            embs[f["file"]] = front.embed(wav.read(split / f["file"]))
+            if i % 50 == 0:
+                log(f"embedded {i}/{len(manifest['files'])}")
+        np.savez(cache, **embs)
+    out = []
+    for f in manifest["files"]:
+        e = embs[f["file"]]
+        s = model.score(phrase_model.windows_of(e)) if len(e) >= phrase_model.WINDOW else np.zeros(0)
+        times = np.array([front.embedding_end(i + phrase_model.WINDOW - 1) for i in range(len(s))])
+        out.append((f, s, times))
+    return out
+
+
+def simulate(scores, times, threshold: float, hold: int, refractory: float = 2.0) -> list[float]:
+    """Fire when ``hold`` consecutive windows reach ``threshold``; report at the 100 ms frame."""
+    fired, run, last = [], 0, -1e9
+    for s, t in zip(scores, times):
+        run = run + 1 if s >= threshold else 0
+        if run >= hold and t - last >= refractory:
+            fired.append(np.ceil(t * 10 - 1e-6) / 10)
+            last, run = t, 0
+    return fired
+
+
+def evaluate(results, threshold, hold, by=None):
+    from collections import defaultdict
+    groups = defaultdict(lambda: [0, 0, 0, 0.0, []])  # phrases hits false seconds latencies
+    for f, s, t in results:
+        phrases = [(p["start"], p["end"]) for p in f["phrases"]]
+        dets = simulate(s, t, threshold, hold)
+        heard = [False] * len(phrases)
+        g = groups[by(f) if by else "all"]
+        g[0] += len(phrases)
+        g[3] += f["duration"] - sum(b - a for a, b in phrases)
+        for d in dets:
+            inside = [i for i, (a, b) in enumerate(phrases) if a <= d <= b + GRACE]
+            if not inside:
+                g[2] += 1
+            else:
+                i = next((i for i in inside if not heard[i]), None)
+                if i is not None:
+                    heard[i] = True
+                    g[1] += 1
+                    g[4].append(d - phrases[i][1])
+    return {k: {"recall": v[1] / v[0] if v[0] else None, "false_per_hour": v[2] / (v[3] / 3600),
+                "false": v[2], "latency_median": float(np.median(v[4])) if v[4] else None,
+                "phrases": v[0]} for k, v in sorted(groups.items())}
+
+
+def score(args) -> None:
+    front = SpeechFrontEnd()
+    model = phrase_model.PhraseModel.load(Path(args.model))
+    results = corpus_scores(front, model, Path(args.corpus) / args.split)
+    for hold in (1, 2):
+        for th in args.thresholds:
+            r = evaluate(results, th, hold)["all"]
+            print(f"hold {hold} th {th:.2f}: recall {r['recall']:.3f} false/h {r['false_per_hour']:.2f} "
+                  f"({r['false']}) latency {r['latency_median']}")
+    if args.detail is not None:
+        th, hold = args.detail
+        for name, by in [("noise", lambda f: f"{f['noise']} {f['snr']}"), ("voice", lambda f: f["voice"]),
+                         ("style", lambda f: f["style"]), ("reverb", lambda f: f["reverb"])]:
+            for k, v in evaluate(results, th, int(hold), by).items():
+                print(f"  {name:6s} {k:14s} recall {v['recall']} false {v['false']} lat {v['latency_median']}")
+
+
+def stream(args) -> None:
+    """CPU real-time factor and peak memory of the live engine, fed 100 ms frames."""
+    import resource
+
+    from pi_pause.oww_engine import EmbeddingEngine
+
+    model = phrase_model.PhraseModel.load(Path(args.model))
+    engine = EmbeddingEngine({args.phrase: model})
+    split = Path(args.corpus) / args.split
+    files = json.loads((split / "manifest.json").read_text())["files"][:args.files]
+    cpu, seconds, fired = 0.0, 0.0, 0
+    for f in files:
+        audio = wav.read(split / f["file"])
+        engine.reset()
+        start = time.process_time()
+        for frame in wav.frames(audio, 1600):
+            fired += engine.feed(frame) is not None
+        cpu += time.process_time() - start
+        seconds += len(audio) / 16000
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{len(files)} files, {seconds:.0f} s of audio: feed cpu {cpu:.2f} s, RTF {cpu / seconds:.4f}, "
+          f"peak RSS {rss:.0f} MB, {fired} detections")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("stage", choices=["features", "train", "score", "stream"])
+    ap.add_argument("--files", type=int, default=40)
+    ap.add_argument("--phrase", default=PHRASE)
+    ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--noise", type=float, default=0.1)
+    ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--model")
+    ap.add_argument("--corpus", default="/work/corpus")
+    ap.add_argument("--split", default="tune")
+    ap.add_argument("--thresholds", type=float, nargs="+", default=[0.5, 0.7, 0.8, 0.9, 0.95, 0.98])
+    ap.add_argument("--detail", type=float, nargs=2)
+    args = ap.parse_args()
+    {"features": features, "train": train, "score": score, "stream": stream}[args.stage](args)
+
+
+if __name__ == "__main__":
+    main()
