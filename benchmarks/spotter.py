@@ -120,9 +120,10 @@ def run_engine(engine: str, phrase: str, vosk_model: str | None, folder: Path,
         json.dump({"engine": engine, "phrase": phrase, "vosk_model": vosk_model,
                    "folder": str(folder), "files": share}, spec)
         spec.close()
+        # -P: no current folder on sys.path, so PYTHONPATH (e.g. a spotter worktree) wins.
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), str(ROOT)) if p)
-        procs.append((subprocess.Popen([sys.executable, "-m", "benchmarks.spotter", "--worker", spec.name],
+        procs.append((subprocess.Popen([sys.executable, "-P", "-m", "benchmarks.spotter", "--worker", spec.name],
                                        stdout=subprocess.PIPE, env=env, cwd=ROOT, text=True), spec.name))
     parts = []
     for proc, spec in procs:
