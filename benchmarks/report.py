@@ -43,6 +43,7 @@ def section(result: dict) -> str:
         values = dict(o, rtf=r["rtf"], peak_rss_mb=r["peak_rss_mb"])
         out += [f"**{name}** (engine `{r['engine']}`, {r['split']}: {o['files']} files, {o['phrases']} phrases, "
                 f"{o['non_phrase_hours'] * 60:.1f} min of audio without the phrase)", ""]
+        out += [f"Spotter measured: `{r['spotter_source']}`.", ""]
         if r.get("note"):
             out += [f"*{r['note']}.*", ""]
         out += ["| Figure | Measured | Target | |", "|---|---|---|---|"]
@@ -55,7 +56,7 @@ def section(result: dict) -> str:
                 shown += f" ({o['hits']}/{o['phrases']})"
             if metric == "false_per_hour":
                 shown += f" ({o['false_triggers']} in {o['non_phrase_hours'] * 60:.1f} min)"
-            out.append(f"| {label} | {shown} | {_target(metric)} | {verdict(metric, value)} |")
+            out.append(f"| {label} | {shown} | {_target(metric)} | {verdict(metric, value, r.get('accuracy', True))} |")
         out += ["", f"Model load {r['load_wall']:.1f} s wall; RSS after load {r['rss_loaded_mb']:.0f} MB; "
                 f"{r['workers']} worker process(es), {r['audio_seconds'] / 60:.1f} min of audio in "
                 f"{r['wall_seconds'] / 60:.1f} min.", "",

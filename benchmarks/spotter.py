@@ -61,6 +61,8 @@ GROUPS = {
     "reverb": lambda f: f["reverb"],
     "voice": lambda f: f["voice_family"],
     "position": lambda f: f["position"] or "-",
+    "near-miss": lambda f: "in file" if f["near_misses"] else "none in file",
+    "speaker": lambda f: f["voice"],
 }
 
 
@@ -99,7 +101,7 @@ def worker(engine: str, phrase: str, vosk_model: str | None, folder: Path, files
         audio_seconds += len(samples) / 16000
         detections[name] = fired
     return {
-        "engine": spot.engine_name, "detections": detections, "feed_cpu": feed_cpu,
+        "engine": spot.engine_name, "spotter_source": spotter.__file__, "detections": detections, "feed_cpu": feed_cpu,
         "audio_seconds": audio_seconds, "load_cpu": load_cpu, "load_wall": load_wall,
         "rss_loaded_mb": rss_loaded / 1024,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -132,7 +134,8 @@ def run_engine(engine: str, phrase: str, vosk_model: str | None, folder: Path,
         if proc.returncode:
             raise SystemExit(f"{engine} worker failed (exit {proc.returncode}); see the error above")
         parts.append(json.loads(out.strip().splitlines()[-1]))
-    merged = {"engine": parts[0]["engine"], "detections": {}, "workers": len(parts)}
+    merged = {"engine": parts[0]["engine"], "spotter_source": source(parts[0]["spotter_source"]),
+              "detections": {}, "workers": len(parts)}
     for p in parts:
         merged["detections"].update(p["detections"])
     merged["feed_cpu"] = sum(p["feed_cpu"] for p in parts)
@@ -143,6 +146,19 @@ def run_engine(engine: str, phrase: str, vosk_model: str | None, folder: Path,
     merged["rss_loaded_mb"] = max(p["rss_loaded_mb"] for p in parts)
     merged["peak_rss_mb"] = max(p["peak_rss_mb"] for p in parts)
     return merged
+
+
+def source(path: str) -> str:
+    """Which spotter was measured: its file, and the git commit of its tree (``+dirty`` if edited)."""
+    folder = Path(path).parent
+    try:
+        head = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--", "."],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return f"{path} (commit {head}{'+dirty' if dirty else ''})"
+    except (OSError, subprocess.CalledProcessError):
+        return path
 
 
 def score(manifest: dict, detections: dict) -> dict:
@@ -181,7 +197,7 @@ def english_vosk_model() -> tuple[str | None, str]:
     folder = settings.resolve(settings.listen.vosk_model)
     if folder.is_dir() and (folder / "am").is_dir():
         return str(folder), f"model folder {folder}"
-    return None, (f"no English Vosk model at {folder} (none can be downloaded on this build machine; "
+    return None, (f"no English Vosk model at {settings.listen.vosk_model} (none can be downloaded on this build machine; "
                   "`pi-pause models install` fetches one on a real Pi)")
 
 
@@ -214,9 +230,11 @@ def fmt(value, kind: str = "") -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def verdict(metric: str, value) -> str:
+def verdict(metric: str, value, accuracy: bool = True) -> str:
     if value is None or metric not in TARGETS:
         return ""
+    if not accuracy and metric in ("recall", "false_per_hour"):
+        return "not an accuracy set"
     op, target = TARGETS[metric]
     ok = value >= target if op == ">=" else value <= target
     return "met" if ok else "missed"
@@ -232,9 +250,11 @@ def table(result: dict) -> str:
         o = r["overall"]
         lines.append(f"{name} ({r['engine']}, split {r['split']}, {o['files']} files, "
                      f"{o['phrases']} phrases, {o['non_phrase_hours'] * 60:.1f} min without the phrase)")
+        lines.append(f"  spotter: {r['spotter_source']}")
         lines.append(f"  recall {fmt(o['recall'], 'pct')} ({o['hits']}/{o['phrases']}) "
-                     f"[{verdict('recall', o['recall'])}]   false triggers {o['false_triggers']} = "
-                     f"{fmt(o['false_per_hour'])}/h [{verdict('false_per_hour', o['false_per_hour'])}]")
+                     f"[{verdict('recall', o['recall'], r.get('accuracy', True))}]   false triggers {o['false_triggers']} = "
+                     f"{fmt(o['false_per_hour'])}/h "
+                     f"[{verdict('false_per_hour', o['false_per_hour'], r.get('accuracy', True))}]")
         lines.append(f"  latency after phrase end: median {fmt(o['latency_median'], 's')} "
                      f"[{verdict('latency_median', o['latency_median'])}], p90 {fmt(o['latency_p90'], 's')} "
                      f"[{verdict('latency_p90', o['latency_p90'])}]")
@@ -269,7 +289,6 @@ def run(args) -> dict:
             vosk_model, why = english_vosk_model()
             if vosk_model is None:
                 result["engines"]["vosk"] = {"skipped": why}
-                print(f"vosk: skipped: {why}", flush=True)
                 continue
         print(f"{engine}: {len(names)} files, {args.jobs} worker(s)...", flush=True)
         started = time.time()
@@ -296,7 +315,7 @@ def korean_sanity(args) -> dict:
     r = run_engine("vosk", manifest["phrase"], model, folder, [f["file"] for f in manifest["files"]], 1)
     r.update(score(manifest, r.pop("detections")) | {"split": "korean (espeak-ng ko)",
                                                         "wall_seconds": time.time() - started,
-                                                        "note": korean.NOTE})
+                                                        "note": korean.NOTE, "accuracy": False})
     return r
 
 
