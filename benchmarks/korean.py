@@ -70,7 +70,7 @@ def build(folder: Path, files: int = 16, seed: int = 3303) -> dict:
         entries.append({"file": name, "kind": "positive" if marks else "negative",
                         "duration": round(len(audio) / 16000, 3), "voice": voice[0], "voice_family": "espeak",
                         "style": "calm", "noise": "none", "snr": None, "reverb": "dry",
-                        "position": None, "phrases": marks, "text": " / ".join(lines)})
+                        "position": None, "near_misses": 0, "phrases": marks, "text": " / ".join(lines)})
     manifest = {"split": "korean", "phrase": PHRASE, "rate": 16000, "files": entries}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
     return manifest

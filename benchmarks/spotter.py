@@ -61,7 +61,7 @@ GROUPS = {
     "reverb": lambda f: f["reverb"],
     "voice": lambda f: f["voice_family"],
     "position": lambda f: f["position"] or "-",
-    "near-miss": lambda f: "in file" if f["near_misses"] else "none in file",
+    "near-miss": lambda f: "in file" if f.get("near_misses") else "none in file",
     "speaker": lambda f: f["voice"],
 }
 
@@ -269,7 +269,7 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def run(args) -> dict:
+def run(args, save=lambda result: None) -> dict:
     folder = args.corpus / args.split
     manifest_path = folder / "manifest.json"
     if not manifest_path.exists():
@@ -296,6 +296,7 @@ def run(args) -> dict:
         r.update(score(manifest, r.pop("detections")) | {"split": args.split,
                                                             "wall_seconds": time.time() - started})
         result["engines"][engine] = r
+        save(result)  # a later engine failing must not lose this one's figures
     if "vosk" in wanted and "skipped" in result["engines"].get("vosk", {}) and not args.no_korean:
         result["engines"][KOREAN] = korean_sanity(args)
     return result
@@ -340,11 +341,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.jobs = max(1, min(args.jobs, 2))
     args.argv = argv
-    result = run(args)
-    print(table(result))
     out = args.json or ROOT / "benchmarks" / "results" / f"spotter-{args.split}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+
+    def save(result: dict) -> None:
+        out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+
+    result = run(args, save)
+    print(table(result))
+    save(result)
     print(f"result: {out}")
     if args.write_docs:
         from benchmarks import report

@@ -92,3 +92,24 @@ def test_corpus_plan_is_deterministic_and_negatives_never_say_the_phrase():
     said = [p.text for s in first for p in s.pieces if not p.phrase]
     assert not [t for t in said if sentences.contains_phrase(t)]
     assert {s.position for s in positives} == set(corpus.POSITIONS)
+
+
+def test_engine_score_reports_recall_per_condition_and_lists_false_trigger_files():
+    from benchmarks import spotter
+
+    def entry(name, noise, snr, phrases):
+        return {"file": name, "duration": 20.0, "noise": noise, "snr": snr, "style": "calm",
+                "reverb": "dry", "voice_family": "piper", "voice": "joe-x", "position": None,
+                "near_misses": 1, "text": "...", "phrases": [{"start": a, "end": b} for a, b in phrases]}
+
+    manifest = {"files": [entry("a.wav", "none", None, [(5.0, 6.0)]),
+                          entry("b.wav", "babble", 5, [(5.0, 6.0)]),
+                          entry("c.wav", "babble", 5, [])]}
+    detections = {"a.wav": [{"time": 6.2}], "b.wav": [], "c.wav": [{"time": 3.0}]}
+    result = spotter.score(manifest, detections)
+    assert result["overall"]["recall"] == 0.5
+    noise = result["by_condition"]["noise"]
+    assert noise["none"]["recall"] == 1.0 and noise["babble 5 dB"]["recall"] == 0.0
+    assert noise["babble 5 dB"]["false_triggers"] == 1
+    assert [f["file"] for f in result["false_trigger_files"]] == ["c.wav"]
+    assert result["missed_files"] == ["b.wav"]
