@@ -52,7 +52,8 @@ def build(folder: Path, files: int = 16, seed: int = 3303) -> dict:
         voice = VOICES[i % len(VOICES)]
         lines = [LINES[k] for k in rng.choice(len(LINES), size=int(rng.integers(3, 6)), replace=False)]
         parts, cursor, marks = [np.zeros(8000, np.float32)], 8000, []
-        where = int(rng.integers(1, len(lines) + 1)) if i % 2 == 0 else None
+        # every voice gets files with and without the phrase
+        where = int(rng.integers(1, len(lines) + 1)) if (i // len(VOICES)) % 2 == 0 else None
         if where is not None:
             lines.insert(where, PHRASE)
         for text in lines:

@@ -269,6 +269,12 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def command(argv: list[str]) -> str:
+    """The command line that reproduces this run (with the PYTHONPATH that picked the spotter)."""
+    where = os.environ.get("PYTHONPATH")
+    return (f"PYTHONPATH={where} " if where else "") + "python -m benchmarks.spotter " + " ".join(argv)
+
+
 def run(args, save=lambda result: None) -> dict:
     folder = args.corpus / args.split
     manifest_path = folder / "manifest.json"
@@ -281,7 +287,7 @@ def run(args, save=lambda result: None) -> dict:
     manifest = dict(manifest, files=files)
     result = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "machine": machine(), "split": args.split, "corpus": str(args.corpus),
-              "command": "python -m benchmarks.spotter " + " ".join(args.argv), "engines": {}}
+              "command": command(args.argv), "engines": {}}
     wanted = args.engine or list(ENGINES)
     for engine in wanted:
         vosk_model = None
@@ -332,12 +338,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="result file (default benchmarks/results/spotter-SPLIT.json)")
     parser.add_argument("--no-korean", action="store_true", help="skip the Korean Vosk sanity run")
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--from-json", type=Path, metavar="FILE",
+                        help="measure nothing: print (and with --write-docs, write) a saved result")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         spec = json.loads(Path(args.worker).read_text())
         out = worker(spec["engine"], spec["phrase"], spec["vosk_model"], Path(spec["folder"]), spec["files"])
         print(json.dumps(out))
+        return 0
+    if args.from_json:
+        result = json.loads(args.from_json.read_text())
+        print(table(result))
+        if args.write_docs:
+            from benchmarks import report
+
+            report.write(result, ROOT / "docs" / "benchmarks.md")
+            print(f"updated {ROOT / 'docs' / 'benchmarks.md'}")
         return 0
     args.jobs = max(1, min(args.jobs, 2))
     args.argv = argv
