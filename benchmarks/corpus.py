@@ -233,6 +233,7 @@ def plan(split: str, positives: int, negative_minutes: float) -> list[Scene]:
     """Every scene of one split, decided up front from the split's seed."""
     rng = np.random.default_rng(SEEDS[split])
     pools = sentences.pools(split)
+    # Free-form lines are fewer but livelier than templated ones: weight them up.
     talk = _Draw(rng, pools["argument"] * 6 + pools["templated"])
     near = _Draw(rng, pools["near_miss"])
     lead, tail = _Draw(rng, pools["lead"]), _Draw(rng, pools["tail"])
