@@ -4,5 +4,6 @@ run:
 	./bootstrap.sh run
 test:
 	./bootstrap.sh test
-bench:
-	.venv/bin/python benchmarks/spotter.py
+bench:  # the corpus (cached after the first run), then the spotter on its test split
+	.venv/bin/python -m benchmarks.corpus --jobs 2
+	.venv/bin/python -m benchmarks.spotter --split test --jobs 2
