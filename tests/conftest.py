@@ -25,5 +25,18 @@ def cli():
     return run_cli
 
 
+@pytest.fixture
+def mock_pins():
+    """gpiozero's mock pin factory with PWM-capable pins, restored afterwards."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    previous = Device.pin_factory
+    Device.pin_factory = MockFactory(pin_class=MockPWMPin)
+    yield Device.pin_factory
+    Device.pin_factory.reset()
+    Device.pin_factory = previous
+
+
 # The voice tests' shared fixtures (a real Piper voice loaded once per run).
 from tests.voice_support import joe_voice, test_prompts, warm_cache  # noqa: E402,F401

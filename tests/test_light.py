@@ -4,19 +4,10 @@ import time
 
 import pytest
 from gpiozero import Device
-from gpiozero.pins.mock import MockFactory, MockPWMPin
+from gpiozero.pins.mock import MockFactory
 
 from pi_pause.clock import FakeClock
 from pi_pause.light import PULSE_HIGH, PULSE_LOW, Light, levels
-
-
-@pytest.fixture
-def mock_pins():
-    previous = Device.pin_factory
-    Device.pin_factory = MockFactory(pin_class=MockPWMPin)
-    yield Device.pin_factory
-    Device.pin_factory.reset()
-    Device.pin_factory = previous
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ import time
 
 import numpy as np
 import pytest
-from gpiozero import Device
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 from tests.voice_support import settings_for
 
 from pi_pause.breathing import LOW, timeline
@@ -23,15 +21,6 @@ from pi_pause.session import JOIN_SECONDS, Sessions
 from pi_pause.voice import Voice
 
 RETURN = {"return_time": dt.datetime(2026, 3, 1, 21, 40)}
-
-
-@pytest.fixture
-def mock_pins():
-    previous = Device.pin_factory
-    Device.pin_factory = MockFactory(pin_class=MockPWMPin)
-    yield Device.pin_factory
-    Device.pin_factory.reset()
-    Device.pin_factory = previous
 
 
 def fake_session(tmp_path, test_prompts, cache, seed=0, **pause):
