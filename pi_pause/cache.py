@@ -86,13 +86,20 @@ class ClipCache:
                 clip = self.load(text) or self._render(text)
         return clip
 
-    def render(self, texts, prune: bool = True) -> RenderReport:
-        """Make sure every text has a clip; optionally remove clips no text needs."""
+    def render(self, texts, prune: bool = True, stop=None) -> RenderReport:
+        """Make sure every text has a clip; optionally remove clips no text needs.
+
+        Setting the event ``stop`` ends rendering after the clip in hand (nothing is
+        pruned then), so a service asked to stop during its first start stops soon.
+        """
         start = time.perf_counter()
         before_synth, before_repair = self.synthesised, self.repaired
         keep = set()
         cached = 0
         for text in dict.fromkeys(texts):
+            if stop is not None and stop.is_set():
+                prune = False
+                break
             keep.add(self.path(text).name)
             if self.load(text) is None:
                 self.get(text)

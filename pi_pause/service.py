@@ -112,7 +112,7 @@ class Service:
         if options.input is not None:
             WavInput(options.input)  # a bad file is refused now, in one line, not later
 
-    def start(self) -> Service:
+    def start(self, stopping: threading.Event | None = None) -> Service:
         log.info("pi-pause %s starting", __version__)
         self._started = time.monotonic()
         s = self.settings
@@ -134,7 +134,8 @@ class Service:
         with self._starting("preparing the voice clips"):
             if hasattr(self.sessions, "prepare"):
                 # Render any clip not cached yet now, so a pause never waits for Piper.
-                self.sessions.prepare()
+                # A stop asked for meanwhile (Ctrl-C, systemctl stop) ends it early.
+                self.sessions.prepare(stop=stopping)
         with self._starting("loading the speech model"):
             self.spotter = p["spotter"].open_spotter(s)
         self._closers.append(getattr(self.spotter, "close", None))
@@ -261,7 +262,7 @@ def cli_run(args, settings: config.Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     try:
-        service.start()
+        service.start(stopping)
         code = service.wait(stopping)
     finally:
         log.info("stopping")

@@ -92,9 +92,10 @@ class Sessions:
                             out += phase.cue.variants
         return list(dict.fromkeys(out))
 
-    def prepare(self, prune: bool = True) -> RenderReport:
-        """Render every clip not yet cached (loading Piper only if needed), then let Piper go."""
-        report = self.cache.render(self.texts(), prune=prune)
+    def prepare(self, prune: bool = True, stop: threading.Event | None = None) -> RenderReport:
+        """Render every clip not yet cached (loading Piper only if needed), then let Piper go.
+        Setting ``stop`` ends it early (see :meth:`ClipCache.render`)."""
+        report = self.cache.render(self.texts(), prune=prune, stop=stop)
         self.cache.voice.unload()
         return report
 

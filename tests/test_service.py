@@ -43,7 +43,7 @@ class SlowToPrepare(ScriptedSessions):
 
     prepare_seconds = 0.0
 
-    def prepare(self):
+    def prepare(self, stop=None):
         time.sleep(self.prepare_seconds)
 
 

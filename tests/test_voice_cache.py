@@ -35,6 +35,34 @@ def test_second_render_synthesises_nothing(tmp_path, joe_voice):
     assert np.array_equal(again.get("Breathe in.").samples, cache.get("Breathe in.").samples)
 
 
+def test_a_stop_during_rendering_ends_it_after_the_clip_in_hand_and_prunes_nothing(tmp_path,
+                                                                                   joe_voice):
+    import threading
+
+    stale = tmp_path / ("0" * 16 + ".clip")
+    cache = ClipCache(tmp_path, joe_voice)
+    cache.render(TEXTS[:1])
+    stale.write_bytes(b"a clip of an older script")
+    stop = threading.Event()
+
+    class StopAfterOne:
+        """The real voice; asks for the stop as soon as it has rendered one clip."""
+
+        def __getattr__(self, name):
+            return getattr(joe_voice, name)
+
+        def synthesize(self, text):
+            try:
+                return joe_voice.synthesize(text)
+            finally:
+                stop.set()
+
+    report = ClipCache(tmp_path, StopAfterOne()).render(TEXTS + ["Let your shoulders drop."],
+                                                         stop=stop)
+    assert (report.cached, report.rendered, report.pruned) == (1, 1, 0)
+    assert stale.exists()
+
+
 @pytest.mark.parametrize("damage", ["flip a byte", "cut in half", "empty"])
 def test_damaged_cache_file_is_detected_and_rendered_again(tmp_path, joe_voice, damage):
     cache = ClipCache(tmp_path, joe_voice)
