@@ -193,6 +193,12 @@ class Settings:
         return p if p.is_absolute() else PROJECT_ROOT / p
 
 
+def sound_device(value: str) -> int | str | None:
+    """An ``input_device``/``output_device`` setting as sounddevice takes it:
+    an index for digits, else a name, ``None`` (the system default) when empty."""
+    return int(value) if value.strip().isdigit() else (value or None)
+
+
 def load(path: Path | None = None) -> Settings:
     """Read settings from ``path`` (default: /etc/pi-pause/config.toml if it exists)."""
     if path is None:

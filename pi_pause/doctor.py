@@ -92,7 +92,7 @@ def _audio_device(name: str, kind: str, wanted: str, key: str, plug: str) -> Che
     except OSError:
         return Check("FAIL", name, "the PortAudio library is missing",
                      "sudo apt install libportaudio2")
-    device = int(wanted) if wanted.isdigit() else (wanted or None)
+    device = config.sound_device(wanted)
     channels = "max_input_channels" if kind == "input" else "max_output_channels"
     try:
         info = sd.query_devices(device, kind=kind) if device is not None else \

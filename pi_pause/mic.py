@@ -21,6 +21,7 @@ import queue
 
 import numpy as np
 
+from pi_pause import config
 from pi_pause.errors import UserError
 
 RATE = 16_000
@@ -53,7 +54,7 @@ class Microphone:
             import sounddevice as sd
         except OSError as exc:  # PortAudio itself missing
             raise _unavailable(self.device, f"PortAudio not found: {exc}") from None
-        device = int(self.device) if self.device.isdigit() else (self.device or None)
+        device = config.sound_device(self.device)
         try:
             sd.check_input_settings(device=device, channels=1, dtype="int16", samplerate=RATE)
             self._stream = sd.InputStream(device=device, channels=1, dtype="int16",

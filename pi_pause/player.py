@@ -23,6 +23,8 @@ from typing import Protocol
 
 import numpy as np
 
+from pi_pause import config
+
 log = logging.getLogger(__name__)
 
 BLOCK_SECONDS = 0.02
@@ -42,7 +44,7 @@ class SpeakerPlayer:
     """
 
     def __init__(self, device: str = ""):
-        self.device = int(device) if device.strip().isdigit() else (device or None)
+        self.device = config.sound_device(device)
         self.failing = False
         self.last_error = ""
 

@@ -274,7 +274,7 @@ def _has_output_device(wanted: str) -> bool:
     try:
         import sounddevice as sd
 
-        device = int(wanted) if wanted.isdigit() else (wanted or None)
+        device = config.sound_device(wanted)
         info = sd.query_devices(device, kind="output")
         return bool(info and info["max_output_channels"])
     except Exception:  # no PortAudio, no device, no match: all mean "no speaker"

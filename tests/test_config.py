@@ -74,3 +74,8 @@ def test_missing_config_file_says_so(cli, tmp_path):
     result = cli("--config", str(tmp_path / "nope.toml"), "config")
     assert result.returncode == 2
     assert "no such config file" in result.stderr
+
+
+@pytest.mark.parametrize("value, device", [("", None), ("2", 2), (" 3 ", 3), ("USB PnP", "USB PnP")])
+def test_a_sound_device_setting_is_an_index_a_name_or_the_default(value, device):
+    assert config.sound_device(value) == device
