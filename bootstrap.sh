@@ -224,7 +224,7 @@ install_on_pi() {
       ready+=("pi-pause is running")
     else start=restart; todo+=("restart pi-pause, so it runs what is in $here now"); fi
   else
-    start=start; todo+=("start pi-pause now (its first start renders every voice clip: a few minutes)")
+    start=start; todo+=("start pi-pause now")
   fi
 
   say "pi-pause on ${model:-a Raspberry Pi}, from $here"
@@ -238,7 +238,8 @@ install_on_pi() {
       echo "Already done:"
       printf '  - %s\n' "${ready[@]}"
     fi
-    echo "Then it checks the set-up with 'pi-pause doctor', as the user $user."
+    echo "Then it checks the set-up with 'pi-pause doctor' and renders any voice clip not yet"
+    echo "rendered (minutes the first time, a moment after), both as the user $user."
     if [ -z "$dry" ] && [ -z "${PI_PAUSE_YES:-}" ] && [ -t 0 ]; then
       read -r -p "Go ahead? [Y/n] " reply || reply=n
       case "$reply" in [nN]*) say "nothing changed"; exit 0 ;; esac
@@ -309,13 +310,22 @@ install_on_pi() {
     as_root runuser -u "$user" -- env -C "${folders[0]}" "$here/.venv/bin/pi-pause" doctor || true
   fi
 
+  # Every voice clip rendered now, into the service's own cache (the unit's CacheDirectory),
+  # so the service listens from its first second instead of rendering first.
+  say "rendering the voice clips into ${folders[1]}, as $user (minutes the first time)"
+  if [ -n "$dry" ]; then
+    as_root runuser -u "$user" -- env -C "${folders[0]}" "$here/.venv/bin/pi-pause" render
+  elif ! as_root runuser -u "$user" -- env -C "${folders[0]}" "$here/.venv/bin/pi-pause" render; then
+    say "rendering stopped (the line above says why); the service renders what is missing when it starts"
+  fi
+
   if $need_enable; then
     say "enabling pi-pause at boot"
     as_root systemctl enable pi-pause
   fi
   if [ -n "$start" ]; then
     say "${start}ing pi-pause"
-    # --no-block: the first start renders the voice clips, which takes minutes.
+    # --no-block: a start that still has clips to render would hold this script for minutes.
     as_root systemctl "$start" --no-block pi-pause
     # Remember what it was started from: a later run restarts it after an update.
     if [ -n "$dry" ]; then echo "    would write $(fingerprint) to $service_stamp"
