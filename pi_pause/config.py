@@ -59,11 +59,13 @@ def _one_of(*choices: str) -> dict:
 
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_PHRASE = re.compile(r"^[a-z' ]+$")
+def _valid_phrase(phrase: str) -> bool:
+    """Lower-case letters of any script (Hangul has no case), spaces and apostrophes."""
+    return bool(phrase.strip()) and all(c in " '" or (c.isalpha() and c == c.lower()) for c in phrase)
 
 
 def _valid_phrases(value: tuple[str, ...]) -> bool:
-    return bool(value) and all(_PHRASE.match(p) and p.strip() for p in value)
+    return bool(value) and all(_valid_phrase(p) for p in value)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class ListenSettings:
 
     phrases: tuple[str, ...] = field(
         default=("let's take a pause",),
-        metadata=_rule("a non-empty list of lower-case phrases (letters, spaces, apostrophes)",
+        metadata=_rule("a non-empty list of lower-case phrases (letters of any script, spaces, apostrophes)",
                        _valid_phrases),
     )
     """The phrases the couple agreed on; any of them starts a pause."""

@@ -11,6 +11,11 @@ def test_empty_file_gives_safe_defaults():
     assert settings.checkin.days == config.DAYS
 
 
+def test_a_phrase_may_be_in_another_script_for_a_vosk_model_of_that_language():
+    settings = config.parse('[listen]\nphrases = ["잠깐 쉬자", "ça suffit"]\n')
+    assert settings.listen.phrases == ("잠깐 쉬자", "ça suffit")
+
+
 def test_values_are_parsed_into_typed_settings():
     settings = config.parse('''
         [listen]
@@ -38,6 +43,8 @@ def test_values_are_parsed_into_typed_settings():
     ("[listen]\nengine = 'whisper'", "engine = \"whisper\" is not allowed; use one of 'auto', 'vosk', 'pocketsphinx'"),
     ("[listen]\nphrases = []", "phrases = [] is not allowed"),
     ("[listen]\nphrases = ['Take a PAUSE!']", "lower-case phrases"),
+    ("[listen]\nphrases = ['pause 2']", "lower-case phrases"),
+    ("[listen]\nphrases = ['  ']", "lower-case phrases"),
     ("[checkin]\ntime = '9pm'", "time = \"9pm\" is not allowed; use a 24-hour time"),
     ("[checkin]\ndays = ['monday']", "use a list of days from mon, tue"),
     ("[checkin]\nenabled = 'yes'", "enabled = \"yes\" is not allowed; use true or false"),
