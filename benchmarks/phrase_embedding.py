@@ -37,33 +37,50 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def features(args) -> None:
+def _clips_path(phrase: str, mining: bool) -> Path:
     recipe = phrase_data.Recipe()
-    front = SpeechFrontEnd()
-    xs, ys, t0, c0, seconds = [], [], time.perf_counter(), time.process_time(), 0.0
-    for ex in phrase_data.examples(args.phrase, recipe, CACHE / "speech", log):
-        x, y = phrase_model.labelled_windows(front, ex.audio, ex.phrase_end)
-        xs.append(x.astype(np.float16))
-        ys.append(y)
-        seconds += len(ex.audio) / 16000
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    out = CACHE / f"features-{phrase_model.model_key(args.phrase, recipe.version)}.npz"
-    np.savez(out, x=x, y=y)
-    log(f"{len(x)} windows ({int(y.sum())} positive) from {seconds:.0f} s of audio; "
-        f"wall {time.perf_counter() - t0:.0f} s, cpu {time.process_time() - c0:.0f} s -> {out}")
+    return CACHE / f"clips-{phrase_model.model_key(phrase, recipe.version)}{'-mining' if mining else ''}.npz"
+
+
+def save_clips(path: Path, clips) -> None:
+    np.savez(path, emb=np.concatenate([e for e, _ in clips]), lengths=[len(e) for e, _ in clips],
+             ends=[np.nan if end is None else end for _, end in clips])
+
+
+def load_clips(path: Path):
+    with np.load(path) as f:   # each f[key] reads the array anew: read each once
+        emb, lengths, ends = f["emb"], f["lengths"], f["ends"]
+    bounds = np.cumsum(np.concatenate([[0], lengths]))
+    return [(emb[a:b], None if np.isnan(end) else float(end)) for a, b, end in zip(bounds[:-1], bounds[1:], ends)]
+
+
+def features(args) -> None:
+    """Synthesise and embed the recipe (training and mining clips), ``--jobs`` parts at a time."""
+    recipe = phrase_data.Recipe()
+    for mining in (False, True):
+        t0 = time.perf_counter()
+        clips = phrase_model.embed_recipe(args.phrase, recipe, CACHE / "speech", mining=mining,
+                                          jobs=args.jobs, log=log)
+        out = _clips_path(args.phrase, mining)
+        save_clips(out, clips)
+        log(f"{len(clips)} clips, {sum(len(e) for e, _ in clips) * 0.08 / 3600:.2f} h of embeddings, "
+            f"wall {time.perf_counter() - t0:.0f} s -> {out}")
 
 
 def train(args) -> None:
     recipe = phrase_data.Recipe()
-    key = phrase_model.model_key(args.phrase, recipe.version)
-    f = np.load(CACHE / f"features-{key}.npz")
-    x, y = f["x"], f["y"]
+    clips = load_clips(_clips_path(args.phrase, False))
+    mining = load_clips(_clips_path(args.phrase, True)) if not args.no_mining else []
     c0 = time.process_time()
-    model = phrase_model.PhraseModel.train(x, y, hidden=args.hidden, epochs=args.epochs, seed=recipe.seed,
-                                           noise=args.noise, l2=args.l2, log=log)
-    log(f"trained on {len(x)} windows in {time.process_time() - c0:.1f} s cpu")
+    model = phrase_model.fit(clips, mining, seed=recipe.seed, hidden=args.hidden, epochs=args.epochs,
+                             members=args.members, length=args.length, stride=args.stride,
+                             noise=args.noise, l2=args.l2,
+                             batch=args.batch, log=log)
+    log(f"trained in {time.process_time() - c0:.1f} s cpu")
     model.phrase, model.recipe = args.phrase, recipe.version
-    out = CACHE / f"model-{key}-h{args.hidden}-e{args.epochs}-n{args.noise}-l{args.l2}.npz"
+    key = phrase_model.model_key(args.phrase, recipe.version)
+    out = CACHE / (f"model-{key}-h{args.hidden}x{args.members}-e{args.epochs}-n{args.noise}-l{args.l2}"
+                   f"-w{args.length}x{args.stride}{'-nomine' if args.no_mining else ''}.npz")
     model.save(out)
     log(f"saved {out} ({out.stat().st_size / 1024:.0f} KB)")
 
@@ -83,9 +100,13 @@ def corpus_scores(front, model, split: Path):
     out = []
     for f in manifest["files"]:
         e = embs[f["file"]]
-        s = model.score(phrase_model.windows_of(e)) if len(e) >= phrase_model.WINDOW else np.zeros(0)
-        times = np.array([front.embedding_end(i + phrase_model.WINDOW - 1) for i in range(len(s))])
-        out.append((f, s, times))
+        last = (model.length - 1) * model.stride
+        s = model.score(phrase_model.windows_of(e, model.length, model.stride))
+        ends = np.arange(len(s)) + last
+        # Live, an embedding is computed every ``stride`` chunks: score only those windows.
+        live = (ends % model.stride) == model.stride - 1
+        times = np.array([front.embedding_end(i) for i in ends[live]])
+        out.append((f, s[live], times))
     return out
 
 
@@ -132,7 +153,7 @@ def score(args) -> None:
     for hold in (1, 2):
         for th in args.thresholds:
             r = evaluate(results, th, hold)["all"]
-            print(f"hold {hold} th {th:.2f}: recall {r['recall']:.3f} false/h {r['false_per_hour']:.2f} "
+            print(f"hold {hold} th {th:.3f}: recall {r['recall']:.3f} false/h {r['false_per_hour']:.2f} "
                   f"({r['false']}) latency {r['latency_median']}")
     if args.detail is not None:
         th, hold = args.detail
@@ -171,8 +192,14 @@ def main() -> None:
     ap.add_argument("stage", choices=["features", "train", "score", "stream"])
     ap.add_argument("--files", type=int, default=40)
     ap.add_argument("--phrase", default=PHRASE)
-    ap.add_argument("--hidden", type=int, default=32)
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--members", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--length", type=int, default=phrase_model.WINDOW)
+    ap.add_argument("--stride", type=int, default=phrase_model.STRIDE)
+    ap.add_argument("--batch", type=int, default=512)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-mining", action="store_true")
     ap.add_argument("--noise", type=float, default=0.1)
     ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--model")

@@ -42,7 +42,7 @@ from benchmarks import scoring  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAME = 1600  # 100 ms at 16 kHz, the live listener's frame
-ENGINES = ("pocketsphinx", "vosk")
+ENGINES = ("pocketsphinx", "embedding", "vosk")
 KOREAN = "korean-sanity"
 
 TARGETS = {

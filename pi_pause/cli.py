@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -65,9 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="+", help="the phrase, e.g. let's take a pause")
     p.set_defaults(func=_lazy("phrase_check", "check_command"))
     p = phrase_sub.add_parser("train", help="train the 'embedding' spotter's model for a phrase "
-                              "(synthesised speech only; ~20 min on a fast PC, 1-2 h on a Pi 4)")
+                              "(synthesised speech only; about an hour on two PC cores, a few hours on a Pi 4)")
     p.add_argument("text", nargs="+", help="the phrase, e.g. let's take a pause")
     p.add_argument("--force", action="store_true", help="retrain even if a model exists")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parts made at once (default: one per CPU core)")
     p.set_defaults(func=_lazy("phrase_model", "train_command"))
     # Speaking (pi_pause.voice / pi_pause.preview)
     p = sub.add_parser("say", help="speak TEXT with the configured voice (or write it to a WAV)")

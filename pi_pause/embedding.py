@@ -160,8 +160,12 @@ class SpeechFrontEnd:
             out.append(self._emb.run(windows[..., None]).reshape(-1, FEATURES))
         return np.concatenate(out)
 
-    def embed(self, samples: np.ndarray) -> np.ndarray:
-        """Embeddings (n, 96) of a whole int16 clip, identical to feeding it to :meth:`stream`."""
+    def embed(self, samples: np.ndarray, warp: float = 1.0) -> np.ndarray:
+        """Embeddings (n, 96) of a whole int16 clip, identical to feeding it to :meth:`stream`.
+
+        ``warp`` != 1 stretches the mel bands (training only): band ``b`` takes the value of
+        band ``b * warp``, roughly a longer or shorter vocal tract, a voice never synthesised.
+        """
         samples = np.asarray(samples)
         usable = (len(samples) // CHUNK) * CHUNK
         if usable == 0:
@@ -172,6 +176,13 @@ class SpeechFrontEnd:
         padded = np.concatenate([np.zeros(OVERLAP, np.int16), samples[:usable]])
         mels = np.concatenate([self.mels(padded[s:s + CHUNK + OVERLAP])
                                for s in range(0, usable, CHUNK)])
+        if warp != 1.0:
+            bands = np.arange(mels.shape[1], dtype=np.float64)
+            source = np.clip(bands * warp, 0, bands[-1])
+            low = np.floor(source).astype(int)
+            high = np.minimum(low + 1, len(bands) - 1)
+            frac = (source - low).astype(np.float32)
+            mels = mels[:, low] * (1 - frac) + mels[:, high] * frac
         return self.embeddings_of_mels(mels)
 
     @staticmethod
@@ -180,8 +191,8 @@ class SpeechFrontEnd:
         first = -(-MEL_WINDOW // MEL_STEP)   # chunks needed before the first embedding
         return (first + index) * CHUNK / RATE
 
-    def stream(self) -> "EmbeddingStream":
-        return EmbeddingStream(self)
+    def stream(self, every: int = 1) -> "EmbeddingStream":
+        return EmbeddingStream(self, every)
 
     def close(self) -> None:
         self._mel.close()
@@ -189,16 +200,23 @@ class SpeechFrontEnd:
 
 
 class EmbeddingStream:
-    """Turns live int16 frames of any size into embeddings, 80 ms at a time."""
+    """Turns live int16 frames of any size into embeddings, 80 ms at a time.
 
-    def __init__(self, front: SpeechFrontEnd):
+    With ``every=k`` only embeddings ``k-1, 2k-1, ...`` (0-based, as in
+    :meth:`SpeechFrontEnd.embed`) are computed: the embedding network is nearly all of the
+    CPU cost, and a classifier trained on embeddings ``k`` apart needs no others.
+    """
+
+    def __init__(self, front: SpeechFrontEnd, every: int = 1):
         self._front = front
+        self.every = every
         self.reset()
 
     def reset(self) -> None:
         self._audio = np.zeros(OVERLAP, np.int16)   # the tail the next chunk's mels overlap
         self._pending = np.zeros(0, np.int16)
         self._mels = np.zeros((0, 32), np.float32)
+        self._index = -1                             # of the newest embedding that could be made
         self.consumed = 0                            # samples fed since reset
 
     def feed(self, frame: np.ndarray) -> np.ndarray:
@@ -212,5 +230,7 @@ class EmbeddingStream:
             self._audio = window[-OVERLAP:]
             self._mels = np.concatenate([self._mels, self._front.mels(window)])[-MEL_WINDOW:]
             if len(self._mels) == MEL_WINDOW:
-                new.append(self._front.embeddings_of_mels(self._mels))
+                self._index += 1
+                if self._index % self.every == self.every - 1:
+                    new.append(self._front.embeddings_of_mels(self._mels))
         return np.concatenate(new) if new else np.zeros((0, FEATURES), np.float32)

@@ -1,8 +1,9 @@
 """The "embedding" engine: openWakeWord speech embeddings + a small classifier per phrase.
 
-Every 80 ms the frozen front end (:mod:`pi_pause.embedding`) adds one 96-number embedding;
-each phrase's classifier (:mod:`pi_pause.phrase_model`) scores the last 16 (1.28 s) for "the
-phrase has just ended". The engine fires when a score stays at or above its threshold for
+Every 80 ms (or every ``stride`` x 80 ms, as the phrase models were trained) the frozen front
+end (:mod:`pi_pause.embedding`) adds one 96-number embedding; each phrase's classifier
+(:mod:`pi_pause.phrase_model`) scores the newest few (about 1.3 s) for "the phrase has just
+ended". The engine fires when a score stays at or above its threshold for
 ``hold`` embeddings in a row, then stays quiet for a moment so one utterance fires once.
 
 It follows the spotter's Engine protocol::
@@ -21,9 +22,9 @@ import math
 import numpy as np
 
 from pi_pause.embedding import FEATURES, SpeechFrontEnd
-from pi_pause.phrase_model import WINDOW, PhraseModel
+from pi_pause.phrase_model import PhraseModel, PhraseModelError
 
-DEFAULT_THRESHOLD = 0.99  # with DEFAULT_HOLD: tune split recall 0.52, 2.8 false/h (docs/spotter-embedding.md)
+DEFAULT_THRESHOLD = 0.99  # with DEFAULT_HOLD: tune split recall 0.65, 0.9 false/h (docs/spotter-embedding.md)
 DEFAULT_HOLD = 2
 REFRACTORY_SECONDS = 2.0
 
@@ -45,11 +46,16 @@ class EmbeddingEngine:
     def __init__(self, models: dict[str, PhraseModel], *, threshold: float = DEFAULT_THRESHOLD,
                  hold: int = DEFAULT_HOLD, front: SpeechFrontEnd | None = None):
         self.models = dict(models)
+        strides = {m.stride for m in self.models.values()}
+        if len(strides) > 1:
+            raise PhraseModelError("the phrase models were trained with different recipes; "
+                                   "retrain the older ones with: pi-pause phrase train --force TEXT")
         self.threshold = threshold
         self.hold = hold
+        self._length = max(m.length for m in self.models.values())
         self._own_front = front is None
         self.front = front or SpeechFrontEnd()
-        self._stream = self.front.stream()
+        self._stream = self.front.stream(every=strides.pop())
         self.reset()
 
     def reset(self) -> None:
@@ -61,13 +67,12 @@ class EmbeddingEngine:
     def feed(self, frame: np.ndarray) -> str | None:
         heard = None
         for emb in self._stream.feed(frame):
-            self._recent = np.concatenate([self._recent, emb[None]])[-WINDOW:]
-            if len(self._recent) < WINDOW:
-                continue
-            window = self._recent.reshape(1, -1)
+            self._recent = np.concatenate([self._recent, emb[None]])[-self._length:]
             now = self._stream.consumed / 16000
             for phrase, model in self.models.items():
-                score = float(model.score(window)[0])
+                if len(self._recent) < model.length:
+                    continue
+                score = float(model.score(self._recent[-model.length:].reshape(1, -1))[0])
                 self._runs[phrase] = self._runs[phrase] + 1 if score >= self.threshold else 0
                 if self._runs[phrase] >= self.hold and now >= self._quiet_until and heard is None:
                     heard = phrase

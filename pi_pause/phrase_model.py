@@ -1,9 +1,15 @@
 """A small per-phrase classifier on speech embeddings: "the phrase has just ended".
 
-Input: the last :data:`WINDOW` embeddings from :mod:`pi_pause.embedding` (16 x 96 numbers,
-1.28 s of audio). Output: a probability. The network is deliberately tiny (one hidden layer,
-numpy only) because the frozen embedding already did the hard work; it is trained in a couple
-of minutes on audio that :mod:`pi_pause.phrase_data` synthesises from the phrase text.
+Input: :data:`WINDOW` embeddings from :mod:`pi_pause.embedding`, :data:`STRIDE` x 80 ms
+apart, the newest last (8 x 96 numbers covering the last ~2 s of audio). Output: a
+probability. The network is deliberately tiny (one hidden layer, numpy only) because the
+frozen embedding already did the hard work; it is trained in minutes on audio that
+:mod:`pi_pause.phrase_data` synthesises from the phrase text. Embeddings 160 ms apart halve
+the live CPU cost against 80 ms (the embedding network is nearly all of it) and measured as
+well on the tune split (docs/spotter-embedding.md).
+
+Training runs twice: a first model scores fresh negative speech ("mining" clips), and the
+windows it wrongly likes are added as negatives for the second, final fit.
 
 Training labels come from time: a window is a positive when it ends 0.04-0.4 s after the
 phrase ended (so the model learns to fire promptly, not while the phrase is still going), and
@@ -31,11 +37,13 @@ import numpy as np
 from pi_pause.embedding import FEATURES, SpeechFrontEnd
 from pi_pause.errors import UserError
 
-WINDOW = 16                    # embeddings per decision (1.28 s)
+WINDOW = 8                     # embeddings per decision (with STRIDE 2: 1.2 s apart, 2 s of audio)
+STRIDE = 2                     # chunks (80 ms) between the embeddings of a window
 POSITIVE_AFTER = (0.04, 0.40)  # seconds after the phrase end where windows are positives
 NEGATIVE_BEFORE = 0.25         # windows ending this long before the phrase end are negatives
 NEGATIVE_AFTER = 1.0           # ... and this long after it
-FORMAT = 1                     # .npz layout version
+MINING_FLOOR = 0.2             # mined windows scoring at least this are added as negatives
+FORMAT = 2                     # .npz layout version
 
 
 class PhraseModelError(UserError):
@@ -49,27 +57,47 @@ def model_key(phrase: str, recipe_version: str) -> str:
     return f"{slug}-{recipe_version}-{digest}"
 
 
-def windows_of(embeddings: np.ndarray) -> np.ndarray:
-    """All (n - 15, 16 * 96) sliding windows of a clip's embeddings, flattened."""
-    n = len(embeddings) - WINDOW + 1
+def windows_of(embeddings: np.ndarray, length: int = WINDOW, stride: int = STRIDE) -> np.ndarray:
+    """All sliding windows of ``length`` embeddings ``stride`` apart, flattened: (n, length * 96).
+
+    Window ``i`` ends at embedding ``i + (length - 1) * stride``.
+    """
+    n = len(embeddings) - (length - 1) * stride
     if n <= 0:
-        return np.zeros((0, WINDOW * FEATURES), np.float32)
-    idx = np.arange(n)[:, None] + np.arange(WINDOW)[None, :]
+        return np.zeros((0, length * FEATURES), embeddings.dtype)
+    idx = np.arange(n)[:, None] + np.arange(length)[None, :] * stride
     return embeddings[idx].reshape(n, -1)
 
 
-def labelled_windows(front: SpeechFrontEnd, audio: np.ndarray, phrase_end: float | None):
-    """(windows, labels) of one training clip; ambiguous windows are dropped."""
-    emb = front.embed(audio)
-    x = windows_of(emb)
-    ends = np.array([front.embedding_end(i + WINDOW - 1) for i in range(len(x))])
+def labelled_windows(embeddings: np.ndarray, phrase_end: float | None, length: int = WINDOW,
+                     stride: int = STRIDE):
+    """(windows, labels) of one training clip's embeddings; ambiguous windows are dropped.
+
+    Negative clips keep every other window: neighbours 80 ms apart are nearly the same.
+    """
+    x = windows_of(embeddings, length, stride)
     if phrase_end is None:
-        return x, np.zeros(len(x), np.float32)
+        return x[::2], np.zeros(len(x[::2]), np.float32)
+    last = (length - 1) * stride
+    ends = np.array([SpeechFrontEnd.embedding_end(i + last) for i in range(len(x))])
     after = ends - phrase_end
     pos = (after >= POSITIVE_AFTER[0]) & (after <= POSITIVE_AFTER[1])
     neg = (after < -NEGATIVE_BEFORE) | (after > NEGATIVE_AFTER)
     keep = pos | neg
     return x[keep], pos[keep].astype(np.float32)
+
+
+def embed_part(phrase: str, recipe, speech_cache: Path, part: int, mining: bool = False,
+               log=lambda msg: None) -> list[tuple[np.ndarray, float | None]]:
+    """Synthesise and embed one part of the recipe: [(embeddings as float16, phrase end)]."""
+    from pi_pause import phrase_data
+
+    front = SpeechFrontEnd()
+    try:
+        return [(front.embed(ex.audio, ex.warp).astype(np.float16), ex.phrase_end)
+                for ex in phrase_data.examples(phrase, recipe, speech_cache, part, mining=mining, log=log)]
+    finally:
+        front.close()
 
 
 @dataclass
@@ -84,6 +112,8 @@ class PhraseModel:
     b2: np.ndarray
     phrase: str = ""
     recipe: str = ""
+    length: int = WINDOW
+    stride: int = STRIDE
 
     def score(self, windows: np.ndarray) -> np.ndarray:
         """Probabilities (n,) that each flattened window ends just after the phrase."""
@@ -95,7 +125,8 @@ class PhraseModel:
 
     @classmethod
     def train(cls, x: np.ndarray, y: np.ndarray, *, hidden: int = 32, epochs: int = 30,
-              seed: int = 0, l2: float = 1e-3, lr: float = 2e-3, noise: float = 0.1, log=lambda msg: None) -> "PhraseModel":
+              seed: int = 0, l2: float = 1e-3, lr: float = 2e-3, noise: float = 0.1, batch: int = 256,
+              log=lambda msg: None) -> "PhraseModel":
         """Fit with Adam on class-balanced binary cross-entropy; deterministic for a seed."""
         rng = np.random.default_rng(seed)
         # Windows arrive as float16 (half the memory on a Pi); statistics in float64 by chunks.
@@ -117,7 +148,7 @@ class PhraseModel:
         v = [np.zeros_like(p) for p in params]
         # Positives are rare; weigh both classes equally.
         weight = np.where(y > 0.5, 0.5 / max(y.mean(), 1e-6), 0.5 / max(1 - y.mean(), 1e-6)).astype(np.float32)
-        step, batch = 0, 256
+        step = 0
         for epoch in range(epochs):
             order = rng.permutation(len(xs))
             total = 0.0
@@ -145,12 +176,31 @@ class PhraseModel:
             log(f"epoch {epoch + 1}/{epochs} loss {total / len(xs):.4f}")
         return cls(mean, scale, *params)
 
+    @classmethod
+    def merged(cls, models: list["PhraseModel"]) -> "PhraseModel":
+        """One model whose log-odds are the mean of ``models``' (an ensemble, as one network).
+
+        Each member's standardisation is folded into its first layer, the hidden layers are
+        placed side by side and the output weights divided by the member count.
+        """
+        k = len(models)
+        w1 = np.concatenate([m.scale[:, None] * m.w1 for m in models], axis=1)
+        b1 = np.concatenate([m.b1 - (m.mean * m.scale) @ m.w1 for m in models])
+        w2 = np.concatenate([m.w2 / k for m in models])
+        b2 = np.float32(np.mean([m.b2 for m in models]))
+        d = w1.shape[0]
+        first = models[0]
+        return cls(np.zeros(d, np.float32), np.ones(d, np.float32), w1.astype(np.float32),
+                   b1.astype(np.float32), w2.astype(np.float32), b2, first.phrase, first.recipe,
+                   first.length, first.stride)
+
     # -------------------------------------------------------------- files
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(tmp, format=FORMAT, phrase=self.phrase, recipe=self.recipe,
+                            length=self.length, stride=self.stride,
                             mean=self.mean.astype(np.float16), scale=self.scale.astype(np.float16),
                             w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2, b2=self.b2)
         tmp.replace(path)
@@ -163,7 +213,7 @@ class PhraseModel:
                     raise PhraseModelError(f"{path} is an old phrase model; retrain it with: pi-pause phrase train")
                 return cls(f["mean"].astype(np.float32), f["scale"].astype(np.float32),
                            f["w1"].astype(np.float32), f["b1"], f["w2"], f["b2"],
-                           str(f["phrase"]), str(f["recipe"]))
+                           str(f["phrase"]), str(f["recipe"]), int(f["length"]), int(f["stride"]))
         except (OSError, KeyError, ValueError) as exc:
             raise PhraseModelError(f"cannot read phrase model {path} ({exc}); "
                                    "retrain it with: pi-pause phrase train") from exc
@@ -174,24 +224,65 @@ class PhraseModel:
 BUILT_IN = Path(__file__).parent / "data" / "phrase_models"
 
 
-def build(phrase: str, recipe, speech_cache: Path, *, hidden: int = 32,
-          epochs: int = 20, log=lambda msg: None) -> PhraseModel:
+def embed_recipe(phrase: str, recipe, speech_cache: Path, *, mining: bool = False, jobs: int = 1,
+                 log=lambda msg: None) -> list[tuple[np.ndarray, float | None]]:
+    """Every part of the recipe, embedded, in part order; ``jobs`` parts at a time."""
+    parts = range(recipe.parts)
+    if jobs <= 1:
+        return [clip for part in parts for clip in embed_part(phrase, recipe, speech_cache, part, mining, log)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Fresh interpreters, not forks: the TFLite library and Piper are loaded per worker.
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(embed_part, phrase, recipe, speech_cache, part, mining) for part in parts]
+        clips = []
+        for part, future in zip(parts, futures):
+            clips += future.result()
+            log(f"{'mining' if mining else 'training'} part {part + 1}/{recipe.parts} embedded")
+    return clips
+
+
+def stack(clips, length: int = WINDOW, stride: int = STRIDE) -> tuple[np.ndarray, np.ndarray]:
+    """Labelled windows of many clips, as one float16 matrix and a label vector."""
+    pairs = [labelled_windows(emb, end, length, stride) for emb, end in clips]
+    return np.concatenate([x for x, _ in pairs]), np.concatenate([y for _, y in pairs])
+
+
+def fit(clips, mining_clips, *, seed: int, hidden: int = 64, epochs: int = 12, members: int = 3,
+        length: int = WINDOW, stride: int = STRIDE, log=lambda msg: None, **train_args) -> PhraseModel:
+    """Fit on the clips; mine hard negatives with that model; fit ``members`` models on all of
+    it, each from its own seed, and average them (one merged model, see :meth:`merged`)."""
+    x, y = stack(clips, length, stride)
+    log(f"fitting on {len(x)} windows ({int(y.sum())} positive)")
+    model = PhraseModel.train(x, y, hidden=hidden, epochs=epochs, seed=seed, log=log, **train_args)
+    if mining_clips:
+        hard, seen = [], 0
+        for emb, _ in mining_clips:
+            windows = windows_of(emb, length, stride)
+            seen += len(windows)
+            hard.append(windows[model.score(windows.astype(np.float32)) >= MINING_FLOOR])
+        hard = np.concatenate(hard)
+        log(f"{len(hard)} of {seen} mined windows score >= {MINING_FLOOR}; fitting again with them")
+        x, y = np.concatenate([x, hard]), np.concatenate([y, np.zeros(len(hard), np.float32)])
+    fits = []
+    for member in range(members):
+        log(f"fitting member {member + 1}/{members}")
+        fits.append(PhraseModel.train(x, y, hidden=hidden, epochs=epochs, seed=seed + 1 + member, log=log,
+                                      **train_args))
+    model = PhraseModel.merged(fits)
+    model.length, model.stride = length, stride
+    return model
+
+
+def build(phrase: str, recipe, speech_cache: Path, *, jobs: int = 1, log=lambda msg: None, **fit_args) -> PhraseModel:
     """Synthesise the recipe's audio for ``phrase``, embed it and fit a model (seeded)."""
     from pi_pause import phrase_data
 
     recipe = recipe or phrase_data.Recipe()
-    front = SpeechFrontEnd()
-    xs, ys = [], []
-    try:
-        for ex in phrase_data.examples(phrase, recipe, speech_cache, log):
-            x, y = labelled_windows(front, ex.audio, ex.phrase_end)
-            xs.append(x.astype(np.float16))
-            ys.append(y)
-    finally:
-        front.close()
-    log("fitting the classifier")
-    model = PhraseModel.train(np.concatenate(xs), np.concatenate(ys), hidden=hidden,
-                              epochs=epochs, seed=recipe.seed, log=log)
+    clips = embed_recipe(phrase, recipe, speech_cache, jobs=jobs, log=log)
+    mining = embed_recipe(phrase, recipe, speech_cache, mining=True, jobs=jobs, log=log) if recipe.mining else []
+    model = fit(clips, mining, seed=recipe.seed, log=log, **fit_args)
     model.phrase, model.recipe = phrase, recipe.version
     return model
 
@@ -220,7 +311,7 @@ def load_for(settings, phrase: str) -> PhraseModel:
     if path is None:
         raise PhraseModelError(
             f"no phrase model for {phrase!r} yet; train one with: pi-pause phrase train \"{phrase}\" "
-            "(about half an hour on a Raspberry Pi 4), or use engine = \"pocketsphinx\"")
+            "(an hour or more; a few hours on a Raspberry Pi 4), or use engine = \"pocketsphinx\"")
     model = PhraseModel.load(path)
     if model.phrase != phrase:
         raise PhraseModelError(f"{path} was trained for {model.phrase!r}, not {phrase!r}; "
@@ -243,7 +334,7 @@ def train_command(args, settings) -> int:
     started = time.perf_counter()
     # The synthetic speech (~100 MB) is only needed while training: keep it off the SD card.
     with tempfile.TemporaryDirectory(prefix="pi-pause-phrase-") as speech:
-        model = build(phrase, recipe, Path(speech), log=lambda msg: print(msg, flush=True))
+        model = build(phrase, recipe, Path(speech), jobs=max(1, args.jobs), log=lambda msg: print(msg, flush=True))
     model.save(out)
     print(f"trained {phrase!r} in {time.perf_counter() - started:.0f} s -> {out}")
     return 0

@@ -78,9 +78,80 @@ def test_front_end_gives_96_numbers_every_80ms_and_streaming_matches_batch(front
     assert np.linalg.norm(batch[-1] - batch[len(batch) // 2]) > 1.0
 
 
+def test_every_other_embedding_streamed_matches_the_batch_and_warp_only_moves_bands(front, speaker):
+    audio = np.concatenate([silence(1.0), piper(speaker, "Could you hand me the blue cup?"), silence(0.5)])
+    batch = front.embed(audio)
+    live = front.stream(every=2)
+    streamed = np.concatenate([live.feed(audio[i:i + 1600]) for i in range(0, len(audio), 1600)])
+    assert len(streamed) == len(batch) // 2
+    assert np.allclose(streamed, batch[1::2][:len(streamed)], atol=1e-3)
+    assert np.array_equal(front.embed(audio, warp=1.0), batch)
+    warped = front.embed(audio, warp=1.1)
+    assert warped.shape == batch.shape and not np.allclose(warped, batch, atol=1e-2)
+
+
+def test_windows_are_labelled_by_when_they_end_relative_to_the_phrase_end():
+    emb = np.arange(40 * 96, dtype=np.float32).reshape(40, 96)
+    x = phrase_model.windows_of(emb, length=8, stride=2)
+    assert x.shape == (40 - 14, 8 * 96)
+    assert np.array_equal(x[0].reshape(8, 96)[:, 0], emb[0:15:2, 0])   # window 0 ends at embedding 14
+    end = SpeechFrontEnd.embedding_end(20)                              # the phrase ends with embedding 20
+    xs, ys = phrase_model.labelled_windows(emb, end, length=8, stride=2)
+    ends = [SpeechFrontEnd.embedding_end(int(w.reshape(8, 96)[-1, 0]) // 96) - end for w in xs]
+    assert all(phrase_model.POSITIVE_AFTER[0] <= e <= phrase_model.POSITIVE_AFTER[1] for e, y in zip(ends, ys) if y)
+    assert all(e < -phrase_model.NEGATIVE_BEFORE or e > phrase_model.NEGATIVE_AFTER for e, y in zip(ends, ys) if not y)
+    assert 3 <= ys.sum() <= 5                                           # 0.04-0.4 s: embeddings 21-25
+    negatives, labels = phrase_model.labelled_windows(emb, None, length=8, stride=2)
+    assert len(negatives) == 13 and not labels.any()                    # every other window of 26
+
+
+def test_recipe_parts_add_up_and_no_negative_text_is_the_phrase():
+    recipe = phrase_data.Recipe()
+    for count in (recipe.positives, recipe.mining, 7, 1):
+        assert sum(recipe.share(count, part) for part in range(recipe.parts)) == count
+    texts = phrase_data.near_miss_texts(PHRASE) + phrase_data.everyday_lines()
+    rng = np.random.default_rng(3)
+    texts += [phrase_data.word_string(rng, PHRASE) for _ in range(200)]
+    words = [" " + " ".join("".join(c if c.isalpha() or c == "'" else " " for c in t.lower()).split()) + " "
+             for t in texts]
+    assert len(phrase_data.everyday_lines()) >= 350
+    assert not [t for t in words if " take a pause " in t]
+    alike = phrase_data.sound_alikes("pause")
+    assert len(alike) == 30 and "pose" in alike and not {"pause", "paws", "paused", "paw"} & set(alike)
+
+
+def test_a_recipe_part_is_the_same_audio_every_time(tmp_path):
+    recipe = phrase_data.Recipe(version="test", positives=2, near_misses=2, other_speech=2, noise_only=1,
+                                mining=2, parts=1, babble_voices=3, seed=11)
+    first = list(phrase_data.examples(PHRASE, recipe, tmp_path / "a"))
+    again = list(phrase_data.examples(PHRASE, recipe, tmp_path / "b"))
+    assert [e.phrase_end is not None for e in first] == [True, True, False, False, False, False, False]
+    for a, b in zip(first, again):
+        assert a.warp == b.warp and a.phrase_end == b.phrase_end and len(a.audio) == len(b.audio)
+    mined = list(phrase_data.examples(PHRASE, recipe, tmp_path / "a", mining=True))
+    assert len(mined) == 2 and all(e.phrase_end is None for e in mined)
+
+
+def test_merged_models_score_the_mean_of_their_log_odds(tmp_path):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((600, 40)).astype(np.float32) * 3 + 1
+    y = (x[:, 0] + x[:, 1] > 2).astype(np.float32)
+    members = [phrase_model.PhraseModel.train(x, y, hidden=8, epochs=3, seed=s) for s in (1, 2, 3)]
+    merged = phrase_model.PhraseModel.merged(members)
+    merged.save(tmp_path / "m.npz")                     # weights stored as float16
+    merged = phrase_model.PhraseModel.load(tmp_path / "m.npz")
+
+    def logit(p):
+        return np.log(p / (1 - p))
+
+    expected = np.mean([logit(m.score(x[:50])) for m in members], axis=0)
+    assert np.allclose(logit(merged.score(x[:50])), expected, atol=0.05)
+    assert not np.allclose(logit(members[0].score(x[:50])), expected, atol=0.05)
+
+
 def test_a_tiny_recipe_already_tells_the_phrase_from_a_near_miss(tmp_path, speaker, front):
     recipe = phrase_data.Recipe(version="test", positives=20, near_misses=32, other_speech=2,
-                                noise_only=2, seed=7)
+                                noise_only=2, mining=6, parts=1, babble_voices=4, seed=7)
     model = phrase_model.build(PHRASE, recipe, tmp_path / "speech", epochs=40)
     path = tmp_path / "m.npz"
     model.save(path)
