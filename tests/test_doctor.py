@@ -89,6 +89,16 @@ def test_doctor_without_the_vosk_model_says_how_to_install_it(cli, tmp_path):
     assert (f"install it with `pi-pause models install vosk-small-en-us "
             f"--models-dir {folder.parent}` (41 MB download)") in engine
     assert "download it on another computer, copy it over and add --from FILE" in engine
+    assert '[listen] engine = "embedding"' in engine
+
+
+def test_the_embedding_engine_is_checked_for_a_model_of_every_phrase(tmp_path):
+    shipped = by_name(run_checks(settings_for(tmp_path, '[listen]\nengine = "embedding"\n')))["speech engine"]
+    assert (shipped.status, shipped.message) == ("ok", "openWakeWord embeddings with a phrase model for each phrase")
+    extra = '[listen]\nengine = "embedding"\nphrases = ["let\'s take a pause", "time out please"]\n'
+    engine = by_name(run_checks(settings_for(tmp_path, extra)))["speech engine"]
+    assert (engine.status, engine.message) == ("FAIL", "no phrase model for 'time out please'")
+    assert 'pi-pause phrase train "time out please"' in engine.fix
 
 
 def test_a_real_vosk_model_folder_is_recognised(tmp_path):
