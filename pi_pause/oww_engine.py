@@ -2,8 +2,8 @@
 
 Every 80 ms (or every ``stride`` x 80 ms, as the phrase models were trained) the frozen front
 end (:mod:`pi_pause.embedding`) adds one 96-number embedding; each phrase's classifier
-(:mod:`pi_pause.phrase_model`) scores the newest few (about 1.3 s) for "the phrase has just
-ended". The engine fires when a score stays at or above its threshold for
+(:mod:`pi_pause.phrase_model`) scores the newest few (about 2 s of audio) for "the phrase has
+just ended". The engine fires when a score stays at or above its threshold for
 ``hold`` embeddings in a row, then stays quiet for a moment so one utterance fires once.
 
 It follows the spotter's Engine protocol::

@@ -8,8 +8,9 @@ frozen embedding already did the hard work; it is trained in minutes on audio th
 the live CPU cost against 80 ms (the embedding network is nearly all of it) and measured as
 well on the tune split (docs/spotter-embedding.md).
 
-Training runs twice: a first model scores fresh negative speech ("mining" clips), and the
-windows it wrongly likes are added as negatives for the second, final fit.
+Training: a first model scores fresh negative speech ("mining" clips) and the windows it
+wrongly likes are added as negatives; then three models are fitted from three seeds and
+merged into one network that averages them (:meth:`PhraseModel.merged`).
 
 Training labels come from time: a window is a positive when it ends 0.04-0.4 s after the
 phrase ended (so the model learns to fire promptly, not while the phrase is still going), and
@@ -37,7 +38,7 @@ import numpy as np
 from pi_pause.embedding import FEATURES, SpeechFrontEnd
 from pi_pause.errors import UserError
 
-WINDOW = 8                     # embeddings per decision (with STRIDE 2: 1.2 s apart, 2 s of audio)
+WINDOW = 8                     # embeddings per decision: 8 x 160 ms apart cover ~1.9 s of audio
 STRIDE = 2                     # chunks (80 ms) between the embeddings of a window
 POSITIVE_AFTER = (0.04, 0.40)  # seconds after the phrase end where windows are positives
 NEGATIVE_BEFORE = 0.25         # windows ending this long before the phrase end are negatives
@@ -332,7 +333,8 @@ def train_command(args, settings) -> int:
         print(f"already trained: {out} (use --force to retrain)")
         return 0
     started = time.perf_counter()
-    # The synthetic speech (~100 MB) is only needed while training: keep it off the SD card.
+    # The synthetic speech (~1.1 GB for recipe r2) is only needed while training: a temporary
+    # folder, removed afterwards.
     with tempfile.TemporaryDirectory(prefix="pi-pause-phrase-") as speech:
         model = build(phrase, recipe, Path(speech), jobs=max(1, args.jobs), log=lambda msg: print(msg, flush=True))
     model.save(out)
