@@ -75,17 +75,6 @@ class Recipe:
 
 # ------------------------------------------------------------------ text
 
-def _phones() -> dict[str, tuple[str, ...]]:
-    """word -> phones (no stress marks), from PocketSphinx's bundled CMU dictionary."""
-    path = importlib.resources.files("pocketsphinx") / "model" / "en-us" / "cmudict-en-us.dict"
-    table: dict[str, tuple[str, ...]] = {}
-    for line in path.read_text(errors="replace").splitlines():
-        word, *phones = line.split()
-        if "(" not in word and word.isalpha():
-            table.setdefault(word, tuple(p.rstrip("012") for p in phones))
-    return table
-
-
 def _one_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """True when b is a, with one phone swapped, added or removed."""
     if len(a) == len(b):
@@ -104,7 +93,8 @@ def sound_alikes(word: str, limit: int = 30) -> list[str]:
     """
     from pi_pause import pronounce
 
-    table = _phones()
+    # The spotter's own reading of the bundled CMU dictionary (parsed once, cached).
+    table = {w: prons[0] for w, prons in pronounce.lexicon().items() if w.isalpha()}
     target = table.get(word.lower())
     if target is None:
         return []
@@ -367,14 +357,19 @@ def examples(phrase: str, recipe: Recipe, cache: Path, part: int = 0, *, mining:
         warp = float(rng.uniform(0.88, 1.12)) if rng.random() < 0.5 else 1.0
         return Example(mix(audio, rng, babble), end, warp)
 
+    def near_miss_clip() -> Example:
+        return context(voice(lead_in(near_miss())), False)
+
+    def other_speech_clip() -> Example:
+        return context(voice(lead_in(other())), False)
+
     if mining:
-        plan = [("near misses", recipe.share(recipe.mining, part) // 2, lambda: context(voice(lead_in(near_miss())), False)),
-                ("other speech", recipe.share(recipe.mining, part) - recipe.share(recipe.mining, part) // 2,
-                 lambda: context(voice(lead_in(other())), False))]
+        mined = recipe.share(recipe.mining, part)
+        plan = [("near misses", mined // 2, near_miss_clip), ("other speech", mined - mined // 2, other_speech_clip)]
     else:
         plan = [("positives", recipe.share(recipe.positives, part), lambda: context(voice(lead_in(phrase)), True)),
-                ("near misses", recipe.share(recipe.near_misses, part), lambda: context(voice(lead_in(near_miss())), False)),
-                ("other speech", recipe.share(recipe.other_speech, part), lambda: context(voice(lead_in(other())), False))]
+                ("near misses", recipe.share(recipe.near_misses, part), near_miss_clip),
+                ("other speech", recipe.share(recipe.other_speech, part), other_speech_clip)]
     for name, count, make in plan:
         for i in range(count):
             if i % 100 == 0:
