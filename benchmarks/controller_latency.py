@@ -24,7 +24,7 @@ from gpiozero import PWMLED  # noqa: E402
 from gpiozero.pins.mock import MockFactory, MockPWMPin  # noqa: E402
 
 from pi_pause.config import PauseSettings  # noqa: E402
-from pi_pause.controller import Controller, State  # noqa: E402
+from pi_pause.service.controller import Controller, State  # noqa: E402
 from pi_pause.events import ButtonHeld, PhraseHeard  # noqa: E402
 from pi_pause.wallclock import ManualClock  # noqa: E402
 

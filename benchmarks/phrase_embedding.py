@@ -5,11 +5,11 @@
     python benchmarks/phrase_embedding.py score --split tune --model M.npz  # sweep thresholds
     python benchmarks/phrase_embedding.py stream --model M.npz  # live engine: RTF and peak RSS
 
-Training audio is made by pi_pause.phrase_data from the phrase text alone (never from the
+Training audio is made by pi_pause.ear.phrase_data from the phrase text alone (never from the
 corpus). The corpus split is only embedded and scored: every file is turned into embeddings
 exactly as the live stream would (SpeechFrontEnd.embed equals feeding 100 ms frames), each
 16-embedding window is scored, and detections are simulated with the engine's own rule
-(pi_pause.oww_engine.Trigger), at the time the 100 ms frame carrying that embedding was fed.
+(pi_pause.ear.embedding_engine.Trigger), at the time the 100 ms frame carrying that embedding was fed.
 Scoring uses the bench helper's rules (hit = phrase start .. end + 1.5 s).
 """
 
@@ -25,8 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pi_pause import phrase_data, phrase_model, wav  # noqa: E402
-from pi_pause.embedding import SpeechFrontEnd  # noqa: E402
+from pi_pause import wav  # noqa: E402
+from pi_pause.ear import phrase_data, phrase_model
+from pi_pause.ear.speech_embedding import SpeechFrontEnd  # noqa: E402
 
 CACHE = Path("/work/oww-cache")
 PHRASE = "let's take a pause"
@@ -167,7 +168,7 @@ def stream(args) -> None:
     """CPU real-time factor and peak memory of the live engine, fed 100 ms frames."""
     import resource
 
-    from pi_pause.oww_engine import EmbeddingEngine
+    from pi_pause.ear.embedding_engine import EmbeddingEngine
 
     model = phrase_model.PhraseModel.load(Path(args.model))
     engine = EmbeddingEngine({args.phrase: model})

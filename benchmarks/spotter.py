@@ -5,7 +5,7 @@
     python -m benchmarks.spotter --split test --write-docs  # also update docs/benchmarks.md
 
 Every file of the split (built by ``python -m benchmarks.corpus``) is streamed
-through ``pi_pause.spotter.open_spotter(settings).feed()`` in 100 ms frames, as the
+through ``pi_pause.ear.spotter.open_spotter(settings).feed()`` in 100 ms frames, as the
 live listener does, with ``reset()`` between files. Detections are scored by
 benchmarks.scoring (hit window: phrase start to phrase end + 1.5 s).
 
@@ -80,7 +80,8 @@ def _settings(engine: str, phrase: str, vosk_model: str | None):
 
 def worker(engine: str, phrase: str, vosk_model: str | None, folder: Path, files: list[str]) -> dict:
     """Stream ``files`` through one spotter; detections, CPU and memory as a dict."""
-    from pi_pause import spotter, wav
+    from pi_pause import wav
+    from pi_pause.ear import spotter
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
     spot = spotter.open_spotter(_settings(engine, phrase, vosk_model))

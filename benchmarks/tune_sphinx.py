@@ -24,7 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pi_pause import pronounce, sphinx_engine, wav  # noqa: E402
+from pi_pause import wav  # noqa: E402
+from pi_pause.ear import pronounce, sphinx_engine
 
 CORPUS = Path("/work/corpus/tune")
 CACHE = Path("/tmp/pi-pause-tune-candidates.pkl")

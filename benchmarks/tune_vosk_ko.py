@@ -21,7 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pi_pause import spotter, vosk_engine, wav  # noqa: E402
+from pi_pause import wav  # noqa: E402
+from pi_pause.ear import spotter, vosk_engine
 
 PHRASE = "잠깐 쉬자"
 WITH = [["지금 너무 화가 나요.", "잠깐 쉬자.", "그리고 다시 이야기해요."], ["잠깐 쉬자."],

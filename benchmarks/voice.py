@@ -37,8 +37,8 @@ def settings_in(folder: Path) -> config.Settings:
 
 
 def render(settings) -> tuple[float, int, float]:
-    from pi_pause.light import Light
-    from pi_pause.session import Sessions
+    from pi_pause.voice.light import Light
+    from pi_pause.voice.session import Sessions
 
     sessions = Sessions(settings, None, Light(None))
     report = sessions.prepare()
@@ -46,10 +46,10 @@ def render(settings) -> tuple[float, int, float]:
 
 
 def latency(settings, runs: int = 20) -> tuple[list[float], list[float]]:
-    from pi_pause.light import Light
-    from pi_pause.player import MemorySink
-    from pi_pause.rotation import Rotation
-    from pi_pause.session import Sessions, return_time
+    from pi_pause.voice.light import Light
+    from pi_pause.voice.player import MemorySink
+    from pi_pause.voice.rotation import Rotation
+    from pi_pause.voice.session import Sessions, return_time
 
     import datetime as dt
 
@@ -88,11 +88,11 @@ RSS_SCRIPT = """
 import sys, threading, random
 sys.path.insert(0, {root!r})
 from pi_pause import config
-from pi_pause.clock import FakeClock
-from pi_pause.light import Light
-from pi_pause.player import MemorySink
-from pi_pause.rotation import Rotation
-from pi_pause.session import Sessions
+from pi_pause.voice.session_clock import FakeClock
+from pi_pause.voice.light import Light
+from pi_pause.voice.player import MemorySink
+from pi_pause.voice.rotation import Rotation
+from pi_pause.voice.session import Sessions
 settings = config.parse('[paths]\\ncache_dir = "{folder}/cache"\\nstate_dir = "{folder}/state"\\n')
 clock = FakeClock()
 s = Sessions(settings, MemorySink(clock=clock), Light(None, clock=clock.now), clock,

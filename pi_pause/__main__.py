@@ -1,3 +1,3 @@
-from pi_pause.cli import main
+from pi_pause.commands.cli import main
 
 raise SystemExit(main())

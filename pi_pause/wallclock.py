@@ -2,7 +2,7 @@
 
 The controller and the check-in timer never call ``time`` or ``datetime.now``
 directly; they ask one of these. (The spoken scripts keep their own, simpler
-clock of seconds: :mod:`pi_pause.clock`.) :class:`SystemClock` is the real one.
+clock of seconds: :mod:`pi_pause.voice.session_clock`.) :class:`SystemClock` is the real one.
 :class:`ManualClock` stands still until a test moves it with :meth:`ManualClock.advance`,
 so a 20-minute break or a whole night of waiting for a check-in takes no real time::
 

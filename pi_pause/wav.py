@@ -122,3 +122,10 @@ def frames(samples: np.ndarray, size: int):
     """Consecutive blocks of ``size`` samples (the last one may be shorter)."""
     for start in range(0, len(samples), size):
         yield samples[start:start + size]
+
+
+def check_writable(out) -> None:
+    """Refuse an output file in a folder that is not there, before any work is done."""
+    folder = Path(out).resolve().parent
+    if not folder.is_dir():
+        raise UserError(f"{out}: cannot write there (no folder {folder}); pick a folder that exists")

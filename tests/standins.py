@@ -1,8 +1,8 @@
-"""Stand-ins shared by the service tests, until the speaking parts are merged.
+"""Stand-ins shared by the service tests, at the seams of :mod:`pi_pause.service.parts`.
 
-``ScriptedSessions`` has exactly the ``Sessions.run(kind, cancel=, skip=, context=)``
-contract of pi_pause.session; ``MockLight`` the on/off/pulse_slow/fade contract of
-pi_pause.light, over a real gpiozero PWMLED on mock pins.
+``ScriptedSessions`` satisfies the ``Sessions`` Protocol (``prepare``, ``run(kind, cancel=,
+skip=, context=)``) and ``MockLight`` the ``Light`` Protocol, over a real gpiozero PWMLED
+on mock pins; :func:`stand_in_parts` puts them together with a spotter and a microphone.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import threading
 import time
 
 from gpiozero import PWMLED
+
+from pi_pause.service.parts import Parts
 
 
 class ScriptedSessions:
@@ -24,6 +26,9 @@ class ScriptedSessions:
         self.hold: set[str] = set()
         self.fail: set[str] = set()
         self.cancel_seen_at: float | None = None
+
+    def prepare(self, stop=None) -> None:
+        """Nothing to render: the steps are not spoken."""
 
     def run(self, kind, *, cancel: threading.Event, skip: threading.Event, context: dict) -> None:
         self.calls.append((kind, context))
@@ -50,8 +55,8 @@ class ScriptedSessions:
 class MockLight:
     """The Light contract (on/off/pulse_slow) over a real gpiozero PWMLED on a mock pin."""
 
-    def __init__(self, factory) -> None:
-        self.led = PWMLED(18, pin_factory=factory)
+    def __init__(self, factory, pin: int = 18) -> None:
+        self.led = PWMLED(pin, pin_factory=factory)
         self.mode = "off"
 
     def on(self):
@@ -73,6 +78,22 @@ class MockLight:
     @property
     def value(self) -> float:
         return self.led.value
+
+    def close(self) -> None:
+        self.led.close()
+
+
+def stand_in_parts(*, spotter, mic, sessions) -> Parts:
+    """The service's parts with ``spotter``, ``mic`` (a ScriptedMic) and ``sessions``
+    standing in; the LED is a :class:`MockLight` on the service's own pin factory."""
+    return Parts(
+        open_spotter=lambda settings: spotter,
+        open_microphone=lambda device: mic.open(),
+        make_sessions=lambda settings, player, light, **kw: sessions,
+        make_light=lambda pin, pin_factory: MockLight(pin_factory, pin),
+        make_speaker=lambda device: None,
+        make_wav_sink=lambda path: None,
+    )
 
 
 def eventually(check, timeout: float = 2.0) -> None:

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from pi_pause import config, manifest
+from pi_pause import config
+from pi_pause.install import manifest
 from tests.conftest import ROOT
 
 PI_PACKAGES = ("libportaudio2", "python3-venv", "python3-lgpio")

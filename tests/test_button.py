@@ -8,7 +8,7 @@ import time
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from pi_pause.button import PauseButton
+from pi_pause.service.button import PauseButton
 from pi_pause.events import ButtonHeld, ButtonPressed
 
 HOLD = 0.5  # the shortest long press the settings allow, to keep the test quick

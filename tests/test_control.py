@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from pi_pause.control import MAX_REQUEST, ControlError, ControlServer, request
+from pi_pause.service.control_socket import MAX_REQUEST, ControlError, ControlServer, request
 
 
 def raw(path, payload: bytes) -> dict:
@@ -68,7 +68,7 @@ def test_bad_requests_get_an_error_and_the_server_keeps_serving(served):
 
 def test_a_silent_client_is_dropped_without_blocking_others(served, monkeypatch):
     server, _ = served
-    import pi_pause.control as control
+    import pi_pause.service.control_socket as control
 
     monkeypatch.setattr(control, "REQUEST_SECONDS", 0.2)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as idle:

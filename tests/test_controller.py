@@ -1,9 +1,9 @@
 """The controller's pause protocol, driven by events, on a fake clock.
 
 Spoken sessions here come from ``ScriptedSessions``, a stand-in with the exact
-``Sessions.run(kind, cancel=, skip=, context=)`` contract of pi_pause.session:
+``Sessions.run(kind, cancel=, skip=, context=)`` contract of pi_pause.voice.session:
 a few short timed steps that honour skip and cancel. The LED is a real gpiozero
-PWMLED on MockFactory pins. (Once pi_pause.session is merged, the end-to-end
+PWMLED on MockFactory pins. (Once pi_pause.voice.session is merged, the end-to-end
 test in test_service.py runs the real sessions with Piper.)
 """
 
@@ -18,8 +18,8 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from pi_pause.wallclock import ManualClock
 from pi_pause.config import PauseSettings
-from pi_pause.control import ControlServer, request
-from pi_pause.controller import RETURN_WINDOW_SECONDS, Controller, State
+from pi_pause.service.control_socket import ControlServer, request
+from pi_pause.service.controller import RETURN_WINDOW_SECONDS, Controller, State
 from pi_pause.echo import TAIL_SECONDS
 from pi_pause.events import ButtonHeld, ButtonPressed, CheckinDue, PhraseHeard
 from tests.standins import MockLight, ScriptedSessions, eventually

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 
-import pytest
 
 from pi_pause import config
-from pi_pause.control import ControlServer
-from pi_pause.doctor import run_checks
+from pi_pause.service.control_socket import ControlServer
+from pi_pause.commands.doctor import run_checks
 
 STATUSES = ("ok", "warn", "FAIL", "skip")
 
@@ -108,14 +107,10 @@ def test_a_real_vosk_model_folder_is_recognised(tmp_path):
     assert (engine.status, engine.message) == ("ok", f"Vosk with {model}")
 
 
-def test_phrase_vocabulary_is_checked_by_the_spotter_or_plainly_skipped(tmp_path):
+def test_phrase_vocabulary_is_checked_by_the_spotter(tmp_path):
     checks = run_checks(settings_for(tmp_path))
     phrase_lines = [c for c in checks if c.name.startswith("phrase")]
-    if importlib.util.find_spec("pi_pause.spotter") is None:
-        assert [c.status for c in phrase_lines] == ["skip"]
-        assert "not checked" in phrase_lines[0].message
-    else:
-        assert phrase_lines and all(c.status == "ok" for c in phrase_lines)
+    assert phrase_lines and all(c.status == "ok" for c in phrase_lines)
 
 
 def test_missing_voice_file_and_unwritable_state_folder_fail_with_fixes(tmp_path):
@@ -160,7 +155,7 @@ def test_pins_held_by_the_running_service_are_not_a_failure(tmp_path, monkeypatc
     from gpiozero import LED
     from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-    from pi_pause import gpio
+    from pi_pause.service import gpio
 
     factory = MockFactory(pin_class=MockPWMPin)
     monkeypatch.setattr(gpio, "choose", lambda simulate=False: gpio.Pins(factory, False, "lgpio GPIO"))

@@ -5,14 +5,14 @@ Real TFLite models, real Piper speech, real noise; the shipped model for the def
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pi_pause import config, phrase_data, phrase_model
-from pi_pause.embedding import SpeechFrontEnd
-from pi_pause.oww_engine import EmbeddingEngine
+from pi_pause import config
+from pi_pause.ear import phrase_data, phrase_model
+from pi_pause.ear.speech_embedding import SpeechFrontEnd
+from pi_pause.ear.embedding_engine import EmbeddingEngine
 
 RATE = 16000
 PHRASE = "let's take a pause"
@@ -214,13 +214,13 @@ def test_phrase_train_refuses_a_phrase_with_digits_in_one_line(cli):
 
 
 def test_open_engine_uses_the_shipped_model_and_sensitivity_moves_the_threshold(tmp_path):
-    from pi_pause import oww_engine
+    from pi_pause.ear import embedding_engine
 
     low = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\n[listen]\nsensitivity = 0.2\n')
     high = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\n[listen]\nsensitivity = 0.8\n')
-    a, b = oww_engine.open_engine(low), oww_engine.open_engine(high)
-    assert list(a.models) == [PHRASE] and a.threshold > oww_engine.DEFAULT_THRESHOLD > b.threshold
-    ok, message = oww_engine.check(low, "time out please")
+    a, b = embedding_engine.open_engine(low), embedding_engine.open_engine(high)
+    assert list(a.models) == [PHRASE] and a.threshold > embedding_engine.DEFAULT_THRESHOLD > b.threshold
+    ok, message = embedding_engine.check(low, "time out please")
     assert not ok and "pi-pause phrase train" in message
     a.close()
     b.close()

@@ -8,22 +8,24 @@ passes instantly.
 
 from __future__ import annotations
 
+import dataclasses
+
 import io
 import random
 from datetime import datetime
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
 from pi_pause import config, wav
-from pi_pause.clock import FakeClock
-from pi_pause.controller import State
-from pi_pause.notify import Notifier
-from pi_pause.rotation import Rotation
-from pi_pause.service import Options, Service, load_parts
-from pi_pause.session import Sessions
+from pi_pause.voice.session_clock import FakeClock
+from pi_pause.service.controller import State
+from pi_pause.service.systemd_notify import Notifier
+from pi_pause.voice.rotation import Rotation
+from pi_pause.service.parts import real_parts
+from pi_pause.service.wiring import Options, Service
+from pi_pause.voice.session import Sessions
 from pi_pause.wallclock import ManualClock
 from tests.standins import eventually
 
@@ -54,8 +56,7 @@ def test_a_recorded_phrase_lights_the_led_speaks_and_returns_after_the_break(
     settings = config.parse(f'[paths]\ncache_dir = "{tmp_path}"\nstate_dir = "{tmp_path}"\n'
                             f'socket = "{tmp_path / "control.sock"}"\n'
                             '[listen]\nengine = "pocketsphinx"\n[checkin]\nenabled = false\n')
-    parts = load_parts()
-    parts["session"] = SimpleNamespace(Sessions=lambda s, player, light, **kw: LazySessions(
+    parts = dataclasses.replace(real_parts(), make_sessions=lambda s, player, light, **kw: LazySessions(
         s, player, light, kw.get("clock"), prompts=test_prompts, cache=warm_cache,
         rotation=Rotation(None, random.Random(0))))
     clock = ManualClock(datetime(2026, 6, 3, 21, 3, tzinfo=ZoneInfo("Europe/London")))

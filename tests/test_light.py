@@ -6,8 +6,8 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
-from pi_pause.clock import FakeClock
-from pi_pause.light import PULSE_HIGH, PULSE_LOW, Light, levels
+from pi_pause.voice.session_clock import FakeClock
+from pi_pause.voice.light import PULSE_HIGH, PULSE_LOW, Light, levels
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_recorded_history_replays_as_time_and_brightness_rows():
 
 
 def test_a_pin_already_in_use_is_a_one_line_error(light):
-    from pi_pause.light import LightError
+    from pi_pause.voice.light import LightError
 
     with pytest.raises(LightError, match=r"^LED on GPIO 18: .*; check \[gpio\] led_pin"):
         Light(18)

@@ -16,25 +16,25 @@ import numpy as np
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-import pi_pause.listener as listener_module
+import pi_pause.ear.listener as listener_module
 from pi_pause import wav
-from pi_pause.button import PauseButton
+from pi_pause.service.button import PauseButton
 from pi_pause.wallclock import ManualClock
 from pi_pause.config import PauseSettings
-from pi_pause.controller import Controller, State
+from pi_pause.service.controller import Controller, State
 from pi_pause.echo import EchoGuard
 from pi_pause.errors import UserError
 from pi_pause.events import ButtonHeld, ButtonPressed, PhraseHeard
-from pi_pause.listener import EndOfInput, Listener
-from pi_pause.retry import RetryingPlayer
-from pi_pause.simulate import Keyboard, ShownLight, SilentSpeaker, WavInput
+from pi_pause.ear.listener import EndOfInput, Listener
+from pi_pause.voice.retrying_player import RetryingPlayer
+from pi_pause.service.simulation import Keyboard, ShownLight, SilentSpeaker, WavInput
 from tests.standins import MockLight, ScriptedSessions, eventually
 
 FRAME = np.zeros(1600, dtype=np.int16)
 
 
 class Unplugged(UserError):
-    """What pi_pause.mic raises: MicrophoneUnavailable is a UserError too."""
+    """What pi_pause.ear.microphone raises: MicrophoneUnavailable is a UserError too."""
 
 
 class ScriptedMic:
@@ -64,7 +64,7 @@ class ScriptedMic:
 
 
 class CountingSpotter:
-    """Stand-in for pi_pause.spotter.PhraseSpotter: counts frames, fires on request."""
+    """Stand-in for pi_pause.ear.spotter.PhraseSpotter: counts frames, fires on request."""
 
     engine_name = "counting"
 
@@ -82,6 +82,9 @@ class CountingSpotter:
 
     def reset(self):
         self.resets += 1
+
+    def close(self):
+        pass
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from pi_pause import config, download, models
+from pi_pause import config
+from pi_pause.install import download, installer
+from pi_pause.commands.models import describe_missing
 from pi_pause.errors import UserError
 
 ARCHIVE = "/vosk-model-test.zip"
@@ -129,22 +131,22 @@ def leftovers(models_dir: Path) -> list[str]:
                   ) + sorted(p.name for p in (models_dir / ".partial").glob("*"))
 
 
-def one_model(site: Site, tmp_path: Path, data: bytes, **entry) -> models.Model:
+def one_model(site: Site, tmp_path: Path, data: bytes, **entry) -> installer.Model:
     site.files[ARCHIVE] = data
     manifest = write_manifest(tmp_path / "manifest.toml",
                               {"name": "test-vosk", "files": [(site.url + ARCHIVE, data)], **entry})
-    return models.load_manifest(manifest)["test-vosk"]
+    return installer.load_manifest(manifest)["test-vosk"]
 
 
 def test_install_downloads_verifies_and_unpacks_into_the_models_folder(site, tmp_path):
     data = vosk_zip()
     model = one_model(site, tmp_path, data)
     progress = io.StringIO()
-    folder = models.install(model, tmp_path / "models", progress_stream=progress)
+    folder = installer.install(model, tmp_path / "models", progress_stream=progress)
     assert folder == tmp_path / "models" / "vosk-model-test"
     assert (folder / "am" / "final.mdl").read_bytes() == member(data, "vosk-model-test/am/final.mdl")
     assert (folder / "conf" / "model.conf").is_file()
-    assert models.is_installed(model, tmp_path / "models")
+    assert installer.is_installed(model, tmp_path / "models")
     assert leftovers(tmp_path / "models") == []
     lines = progress.getvalue().splitlines()
     assert lines[-1].startswith("downloading vosk-model-test.zip: 100%")
@@ -155,7 +157,7 @@ def test_cut_connection_is_resumed_with_a_range_request(site, tmp_path):
     data = vosk_zip()
     model = one_model(site, tmp_path, data)
     site.cut_once.add(ARCHIVE)
-    folder = models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+    folder = installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     half = len(data) // 2
     assert site.requests == [(ARCHIVE, None), (ARCHIVE, f"bytes={half}-")]
     assert (folder / "am" / "final.mdl").read_bytes() == member(data, "vosk-model-test/am/final.mdl")
@@ -178,9 +180,9 @@ def test_partial_download_from_an_earlier_run_is_resumed(site, tmp_path):
     part = tmp_path / "models" / ".partial" / "test-vosk.part"
     part.parent.mkdir(parents=True)
     part.write_bytes(data[:100_000])
-    models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+    installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     assert site.requests == [(ARCHIVE, "bytes=100000-")]
-    assert models.is_installed(model, tmp_path / "models")
+    assert installer.is_installed(model, tmp_path / "models")
     assert not part.exists()
 
 
@@ -191,7 +193,7 @@ def test_server_ignoring_range_makes_the_download_start_over(site, tmp_path):
     part = tmp_path / "models" / ".partial" / "test-vosk.part"
     part.parent.mkdir(parents=True)
     part.write_bytes(b"\0" * 100_000)  # appending the whole file to this would fail the checksum
-    folder = models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+    folder = installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     assert site.requests == [(ARCHIVE, "bytes=100000-")]
     assert (folder / "am" / "final.mdl").read_bytes() == member(data, "vosk-model-test/am/final.mdl")
 
@@ -200,11 +202,11 @@ def test_checksum_mismatch_installs_nothing_and_keeps_the_earlier_install(site, 
     good, changed = vosk_zip(seed=1), vosk_zip(seed=2)
     assert len(good) == len(changed) and good != changed
     model = one_model(site, tmp_path, good)
-    folder = models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+    folder = installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     before = (folder / "am" / "final.mdl").read_bytes()
     site.files[ARCHIVE] = changed  # upstream changed (or was tampered with), same size
-    with pytest.raises(models.ModelError) as caught:
-        models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+    with pytest.raises(installer.ModelError) as caught:
+        installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     message = str(caught.value)
     assert "checksum mismatch for vosk-model-test.zip" in message and "\n" not in message
     assert (folder / "am" / "final.mdl").read_bytes() == before
@@ -214,17 +216,17 @@ def test_checksum_mismatch_installs_nothing_and_keeps_the_earlier_install(site, 
 def test_file_of_another_size_upstream_is_refused_before_downloading_it(site, tmp_path):
     model = one_model(site, tmp_path, vosk_zip())
     site.files[ARCHIVE] = vosk_zip(top="vosk-model-renamed")
-    with pytest.raises(models.ModelError, match=r"now offers \d+ bytes, not the \d+ the manifest"):
-        models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+    with pytest.raises(installer.ModelError, match=r"now offers \d+ bytes, not the \d+ the manifest"):
+        installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     assert not (tmp_path / "models" / "vosk-model-test").exists()
 
 
 def test_reinstall_replaces_the_old_model_only_with_a_complete_new_one(site, tmp_path):
     old, new = vosk_zip(seed=1), vosk_zip(seed=3)
-    folder = models.install(one_model(site, tmp_path, old), tmp_path / "models",
+    folder = installer.install(one_model(site, tmp_path, old), tmp_path / "models",
                             progress_stream=io.StringIO())
     (folder / "stale.txt").write_text("from the old install")
-    models.install(one_model(site, tmp_path, new), tmp_path / "models", progress_stream=io.StringIO())
+    installer.install(one_model(site, tmp_path, new), tmp_path / "models", progress_stream=io.StringIO())
     assert (folder / "am" / "final.mdl").read_bytes() == member(new, "vosk-model-test/am/final.mdl")
     assert not (folder / "stale.txt").exists()
     assert leftovers(tmp_path / "models") == []
@@ -251,7 +253,7 @@ def evil_zip(name: str, *, link_to: str | None = None) -> bytes:
 def test_archive_entry_escaping_its_folder_is_refused(site, tmp_path, make):
     model = one_model(site, tmp_path, make(tmp_path))  # the checksum matches: only unpacking can stop it
     with pytest.raises(UserError, match="refusing to unpack"):
-        models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+        installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     assert list(tmp_path.rglob("evil.txt")) == []
     assert not (tmp_path / "models" / "vosk-model-test").exists()
     assert [p.name for p in (tmp_path / "models").glob(".*.new")] == []
@@ -266,9 +268,9 @@ def test_tar_archive_with_a_link_out_of_its_folder_is_refused(site, tmp_path):
     site.files["/m.tar.gz"] = buf.getvalue()
     manifest = write_manifest(tmp_path / "manifest.toml", {
         "name": "test-tar", "archive": "tar", "files": [(site.url + "/m.tar.gz", buf.getvalue())]})
-    model = models.load_manifest(manifest)["test-tar"]
+    model = installer.load_manifest(manifest)["test-tar"]
     with pytest.raises(UserError, match="is a link to '../../../home' outside its folder"):
-        models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+        installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     assert not (tmp_path / "models" / "vosk-model-test").exists()
 
 
@@ -279,8 +281,8 @@ def test_piper_voice_installs_its_model_and_config_side_by_side(site, tmp_path):
         "name": "piper-test", "kind": "piper", "archive": "none", "folder": "en_US-test-medium",
         "files": [(site.url + "/v/en_US-test-medium.onnx", onnx),
                   (site.url + "/v/en_US-test-medium.onnx.json", cfg)]})
-    model = models.load_manifest(manifest)["piper-test"]
-    folder = models.install(model, tmp_path / "models", progress_stream=io.StringIO())
+    model = installer.load_manifest(manifest)["piper-test"]
+    folder = installer.install(model, tmp_path / "models", progress_stream=io.StringIO())
     assert (folder / "en_US-test-medium.onnx").read_bytes() == onnx
     assert (folder / "en_US-test-medium.onnx.json").read_bytes() == cfg
     assert leftovers(tmp_path / "models") == []
@@ -292,15 +294,15 @@ def test_piper_voice_installs_from_copied_files_matched_by_name(tmp_path, closed
     manifest = write_manifest(tmp_path / "manifest.toml", {
         "name": "piper-test", "kind": "piper", "archive": "none", "folder": "en_US-test-medium",
         "files": [(base + "/en_US-test-medium.onnx", onnx), (base + "/en_US-test-medium.onnx.json", cfg)]})
-    model = models.load_manifest(manifest)["piper-test"]
+    model = installer.load_manifest(manifest)["piper-test"]
     (tmp_path / "usb").mkdir()
     copies = [tmp_path / "usb" / "en_US-test-medium.onnx.json", tmp_path / "usb" / "en_US-test-medium.onnx"]
     copies[0].write_bytes(cfg)
-    with pytest.raises(models.ModelError, match="needs these files, each with --from: "
+    with pytest.raises(installer.ModelError, match="needs these files, each with --from: "
                                                 "en_US-test-medium.onnx, en_US-test-medium.onnx.json"):
-        models.install(model, tmp_path / "models", sources=copies[:1])
+        installer.install(model, tmp_path / "models", sources=copies[:1])
     copies[1].write_bytes(onnx)
-    folder = models.install(model, tmp_path / "models", sources=copies)
+    folder = installer.install(model, tmp_path / "models", sources=copies)
     assert (folder / "en_US-test-medium.onnx").read_bytes() == onnx
     assert (folder / "en_US-test-medium.onnx.json").read_bytes() == cfg
     assert all(c.exists() for c in copies)
@@ -309,15 +311,15 @@ def test_piper_voice_installs_from_copied_files_matched_by_name(tmp_path, closed
 def test_unwritable_models_folder_is_one_line_not_a_traceback(site, tmp_path):
     model = one_model(site, tmp_path, vosk_zip())
     (tmp_path / "models").write_text("a file where the folder should be")
-    with pytest.raises(models.ModelError, match=r"cannot install test-vosk in .*models: File exists; "
+    with pytest.raises(installer.ModelError, match=r"cannot install test-vosk in .*models: File exists; "
                                                 r"check that folder's owner"):
-        models.install(model, tmp_path / "models")
+        installer.install(model, tmp_path / "models")
 
 
 def test_entry_without_a_known_checksum_is_never_downloaded(site, tmp_path):
     model = one_model(site, tmp_path, vosk_zip(), sha256="")
-    with pytest.raises(models.ModelError, match="no checksum is known for test-vosk"):
-        models.install(model, tmp_path / "models")
+    with pytest.raises(installer.ModelError, match="no checksum is known for test-vosk"):
+        installer.install(model, tmp_path / "models")
     assert site.requests == []
 
 
@@ -393,7 +395,7 @@ def test_models_list_shows_what_is_installed_and_what_auto_uses(cli, site, tmp_p
                               {"name": "test-other", "folder": "vosk-model-other",
                                "files": [(site.url + "/other.zip", data)]})
     models_dir = tmp_path / "models"
-    models.install(models.load_manifest(manifest)["test-vosk"], models_dir, progress_stream=io.StringIO())
+    installer.install(installer.load_manifest(manifest)["test-vosk"], models_dir, progress_stream=io.StringIO())
     using = tmp_path / "using.toml"
     using.write_text(f'[listen]\nvosk_model = "{models_dir / "vosk-model-test"}"\n')
     missing = tmp_path / "missing.toml"
@@ -414,27 +416,27 @@ def test_models_list_shows_what_is_installed_and_what_auto_uses(cli, site, tmp_p
 def test_describe_missing_names_the_command_that_installs_the_configured_model(tmp_path):
     folder = tmp_path / "vosk-model-small-en-us-0.15"
     settings = config.parse(f'[listen]\nvosk_model = "{folder}"\n')
-    hint = models.describe_missing(settings)
+    hint = describe_missing(settings)
     assert f"the Vosk model folder {folder} is missing, so `auto` listens with PocketSphinx" in hint
     assert f"`pi-pause models install vosk-small-en-us --models-dir {tmp_path}` (41 MB download)" in hint
 
     (folder / "am").mkdir(parents=True)
-    incomplete = models.describe_missing(settings)
+    incomplete = describe_missing(settings)
     assert "looks incomplete (no am/final.mdl), so Vosk cannot load it" in incomplete
     assert f"`pi-pause models install vosk-small-en-us --models-dir {tmp_path} --force`" in incomplete
     (folder / "am" / "final.mdl").write_bytes(b"model")
-    assert models.describe_missing(settings) is None
+    assert describe_missing(settings) is None
 
     not_listed = config.parse(f'[listen]\nvosk_model = "{tmp_path / "my-own-model"}"\n')
-    assert "https://alphacephei.com/vosk/models" in models.describe_missing(not_listed)
+    assert "https://alphacephei.com/vosk/models" in describe_missing(not_listed)
     vosk = config.parse(f'[listen]\nengine = "vosk"\nvosk_model = "{tmp_path / "x"}"\n')
-    assert 'is missing and [listen] engine = "vosk" needs it' in models.describe_missing(vosk)
+    assert 'is missing and [listen] engine = "vosk" needs it' in describe_missing(vosk)
     pocketsphinx = config.parse(f'[listen]\nengine = "pocketsphinx"\nvosk_model = "{tmp_path / "x"}"\n')
-    assert models.describe_missing(pocketsphinx) is None
+    assert describe_missing(pocketsphinx) is None
 
 
 def test_shipped_manifest_pins_every_official_download(tmp_path):
-    shipped = models.load_manifest()
+    shipped = installer.load_manifest()
     default_folder = Path(config.ListenSettings().vosk_model).name
     assert shipped["vosk-small-en-us"].folder == default_folder  # `auto` finds what install makes
     assert {m.kind for m in shipped.values()} == {"vosk", "piper"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from pi_pause.notify import Notifier
+from pi_pause.service.systemd_notify import Notifier
 
 
 def listening_socket(path) -> socket.socket:

@@ -7,9 +7,9 @@ import time
 import numpy as np
 
 from pi_pause import wav
-from pi_pause.chime import chime
-from pi_pause.clock import FakeClock
-from pi_pause.player import MemorySink, SpeakerPlayer, WavSink
+from pi_pause.voice.chime import chime
+from pi_pause.voice.session_clock import FakeClock
+from pi_pause.voice.player import MemorySink, SpeakerPlayer, WavSink
 
 RATE = 16000
 
@@ -55,7 +55,7 @@ def test_memory_sink_in_real_time_stops_within_50_ms_of_cancel():
 
 def test_missing_speaker_is_reported_once_and_never_raises(caplog):
     player = SpeakerPlayer("no-such-speaker")
-    with caplog.at_level(logging.WARNING, logger="pi_pause.player"):
+    with caplog.at_level(logging.WARNING, logger="pi_pause.voice.player"):
         for _ in range(3):
             player.play(tone(0.1), RATE, threading.Event())
     assert player.failing

@@ -6,9 +6,10 @@ import shutil
 
 import pytest
 
-from pi_pause import breathing, config, prompts
-from pi_pause.prompts import Breathe, Line, PromptError, Say
-from pi_pause.rotation import Rotation
+from pi_pause import config
+from pi_pause.voice import breathing, prompts
+from pi_pause.voice.prompts import Breathe, Line, PromptError, Say
+from pi_pause.voice.rotation import Rotation
 
 REAL = prompts.load()
 

@@ -11,7 +11,7 @@ import pytest
 from pi_pause import config
 from pi_pause.wallclock import ManualClock, round_up_to_five_minutes
 from pi_pause.events import CheckinDue
-from pi_pause.schedule import CheckinSchedule, CheckinTimer
+from pi_pause.service.schedule import CheckinSchedule, CheckinTimer
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")

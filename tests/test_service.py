@@ -1,7 +1,8 @@
 """``pi-pause run`` wiring: the whole service in simulation, on a machine with no hardware.
 
-Until the listening and speaking parts are merged, the service is given
-stand-ins with their contract names (``parts=``); the controller, button,
+The service is given stand-ins that satisfy the parts' Protocols
+(:mod:`pi_pause.service.parts`): a spotter that fires on cue, a scripted
+microphone and scripted sessions; the controller, button,
 keyboard, LED printing, check-in timer, control socket and sd_notify are all real.
 """
 
@@ -10,32 +11,23 @@ from __future__ import annotations
 import io
 import os
 import socket
-import sys
 import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from gpiozero import Device
 
 from pi_pause import config
 from pi_pause.wallclock import ManualClock
-from pi_pause.control import request
-from pi_pause.controller import State
-from pi_pause.notify import Notifier
-from pi_pause.service import PARTS, Options, Service, ServiceError, load_parts
-from tests.standins import MockLight, ScriptedSessions, eventually
+from pi_pause.service.control_socket import request
+from pi_pause.service.controller import State
+from pi_pause.service.systemd_notify import Notifier
+from pi_pause.service.wiring import Options, Service
+from tests.standins import ScriptedSessions, eventually, stand_in_parts
 from tests.test_listener import CountingSpotter, ScriptedMic
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def test_run_names_the_missing_part_in_one_line(monkeypatch):
-    for name in PARTS:
-        monkeypatch.setitem(sys.modules, f"pi_pause.{name}", None)
-    with pytest.raises(ServiceError, match=r"no pi_pause\.spotter \(hearing the phrase\)"):
-        load_parts()
 
 
 class SlowToPrepare(ScriptedSessions):
@@ -53,13 +45,7 @@ def service(tmp_path):
                             f'socket = "{tmp_path / "control.sock"}"\n'
                             '[checkin]\ntime = "21:00"\n')
     sessions, mic = SlowToPrepare(), ScriptedMic()
-    parts = {
-        "spotter": SimpleNamespace(open_spotter=lambda s: CountingSpotter()),
-        "mic": SimpleNamespace(Microphone=lambda device: mic.open()),
-        "session": SimpleNamespace(Sessions=lambda s, player, light, **kw: sessions),
-        "light": SimpleNamespace(Light=lambda pin: MockLight(Device.pin_factory)),
-        "player": SimpleNamespace(),
-    }
+    parts = stand_in_parts(spotter=CountingSpotter(), mic=mic, sessions=sessions)
     notify_path = tmp_path / "notify"
     systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     systemd.bind(str(notify_path))
@@ -132,7 +118,7 @@ def test_trigger_over_the_socket_then_stop_shuts_down_cleanly(service):
 
 
 def test_a_slow_first_start_keeps_systemd_patient_until_ready(tmp_path, monkeypatch):
-    import pi_pause.service as service_module
+    import pi_pause.service.wiring as service_module
 
     monkeypatch.setattr(service_module, "KEEPALIVE_SECONDS", 0.05)
     monkeypatch.setattr(SlowToPrepare, "prepare_seconds", 0.3)
@@ -140,13 +126,7 @@ def test_a_slow_first_start_keeps_systemd_patient_until_ready(tmp_path, monkeypa
     systemd.bind(str(tmp_path / "notify"))
     settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
                             f'socket = "{tmp_path / "control.sock"}"\n')
-    parts = {
-        "spotter": SimpleNamespace(open_spotter=lambda s: CountingSpotter()),
-        "mic": SimpleNamespace(Microphone=lambda device: ScriptedMic().open()),
-        "session": SimpleNamespace(Sessions=lambda s, player, light, **kw: SlowToPrepare()),
-        "light": SimpleNamespace(Light=lambda pin: MockLight(Device.pin_factory)),
-        "player": SimpleNamespace(),
-    }
+    parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=SlowToPrepare())
     svc = Service(settings, Options(simulate=True), parts=parts, notifier=Notifier(
         str(tmp_path / "notify")), out=io.StringIO(), keyboard=io.StringIO("")).start()
     try:

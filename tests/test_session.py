@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from tests.voice_support import settings_for
 
-from pi_pause.breathing import LOW, timeline
-from pi_pause.cache import ClipCache
-from pi_pause.chime import chime
-from pi_pause.clock import FakeClock, RealClock
-from pi_pause.light import Light
-from pi_pause.player import MemorySink
-from pi_pause.rotation import Rotation
-from pi_pause.session import JOIN_SECONDS, Sessions
-from pi_pause.voice import Voice
+from pi_pause.voice.breathing import LOW, timeline
+from pi_pause.voice.clip_cache import ClipCache
+from pi_pause.voice.chime import chime
+from pi_pause.voice.session_clock import FakeClock, RealClock
+from pi_pause.voice.light import Light
+from pi_pause.voice.player import MemorySink
+from pi_pause.voice.rotation import Rotation
+from pi_pause.voice.session import JOIN_SECONDS, Sessions
+from pi_pause.voice.piper_voice import Voice
 
 RETURN = {"return_time": dt.datetime(2026, 3, 1, 21, 40)}
 
@@ -265,7 +265,7 @@ class _HeldVoice:
 def test_a_broken_voice_mid_session_is_a_clear_error_and_leaves_the_light_off(tmp_path,
                                                                               test_prompts,
                                                                               joe_voice):
-    from pi_pause.voice import VoiceError
+    from pi_pause.voice.piper_voice import VoiceError
 
     model = tmp_path / "broken.onnx"
     model.write_bytes(b"not a model" * 20)

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pi_pause import prompts
-from pi_pause.spoken_time import grid
+from pi_pause.voice import prompts
+from pi_pause.voice.spoken_time import grid
 from pi_pause.wallclock import return_time, round_up_to_five_minutes
 
 WORDS = prompts.load().time

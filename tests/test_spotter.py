@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pi_pause import config, spotter
+from pi_pause import config
+from pi_pause.ear import spotter
 from tests import speech
 
 NEAR_MISSES = ["Let's take a bus.", "I will take a pass.", "Pause the movie.", "Let's talk later."]
@@ -99,7 +100,7 @@ def test_auto_falls_back_to_pocketsphinx_without_a_vosk_model(tmp_path, caplog):
 
 
 def test_vosk_uses_the_models_own_unknown_word_and_vocabulary():
-    from pi_pause import vosk_engine
+    from pi_pause.ear import vosk_engine
 
     model = vosk_engine.load_model(KOREAN_MODEL)
     assert model.unknown == "<UNK>"  # this model has no "[unk]"
@@ -170,7 +171,7 @@ def test_listener_decodes_on_its_own_thread_and_reports_the_phrase(sphinx, phras
     import threading
 
     from pi_pause.echo import EchoGuard
-    from pi_pause.listener import Listener
+    from pi_pause.ear.listener import Listener
 
     audio, _ = phrase_in_sentence
     heard, threads, done = [], [], threading.Event()
@@ -188,7 +189,7 @@ def test_listener_decodes_on_its_own_thread_and_reports_the_phrase(sphinx, phras
 
 
 def test_microphone_callback_drops_the_oldest_audio_when_the_decoder_falls_behind():
-    from pi_pause.mic import Microphone
+    from pi_pause.ear.microphone import Microphone
 
     mic = Microphone(frame_ms=100)  # not opened: PortAudio's callback is called directly
     capacity = mic._queue.maxsize

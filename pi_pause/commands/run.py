@@ -1,0 +1,37 @@
+"""``pi-pause run``: the service in the foreground, until SIGTERM or Ctrl-C.
+
+Under systemd this is the unit's ``ExecStart``; in a terminal it is the same
+service, with times on each log line. What the service is made of is in
+:mod:`pi_pause.service.wiring`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+from pi_pause import config
+from pi_pause.service.wiring import Options, Service
+
+log = logging.getLogger("pi_pause")
+
+
+def run_command(args, settings: config.Settings) -> int:
+    if not os.environ.get("JOURNAL_STREAM"):
+        # In a terminal, say when things happened; the journal adds its own time.
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    options = Options(simulate=args.simulate, input=args.input, sound_dir=args.sound_dir)
+    service = Service(settings, options)
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    try:
+        service.start(stopping)
+        code = service.wait(stopping)
+    finally:
+        log.info("stopping")
+        service.stop()
+    return code

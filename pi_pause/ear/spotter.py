@@ -1,0 +1,161 @@
+"""The phrase spotter: hears the couple's agreed phrase in a stream of audio.
+
+The engines sit behind one small interface (:class:`~pi_pause.ear.engine.Engine`):
+
+- :mod:`pi_pause.ear.sphinx_engine`: PocketSphinx keyword spotting plus a second-stage
+  check against competing words. Its English model ships inside the PyPI wheel, so
+  it works on any fresh machine with no download.
+- :mod:`pi_pause.ear.vosk_engine`: a Vosk recogniser restricted to a small grammar of
+  the phrase words, competing words and the model's unknown-word token. Needs a
+  model folder (``[listen] vosk_model``).
+
+:class:`PhraseSpotter` wraps one engine, counts the audio it has consumed and
+turns what the engine heard into a :class:`~pi_pause.events.PhraseHeard` event.
+:func:`open_spotter` picks the engine from the settings and refuses a phrase the
+engine cannot hear (:class:`PhraseError`), with a suggestion.
+
+Example::
+
+    from pi_pause import config, wav
+    from pi_pause.ear import spotter
+
+    s = spotter.open_spotter(config.Settings())
+    for frame in wav.frames(wav.read("argument.wav"), 1600):   # 100 ms frames
+        if (heard := s.feed(frame)) is not None:
+            print(heard.phrase, "at", heard.time, "s")
+
+Privacy: nothing here logs or returns what was said. Engines only ever return one
+of the configured phrases; transcripts and partial results stay inside them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from pi_pause import config
+from pi_pause.errors import UserError
+from pi_pause.ear import vosk_engine
+from pi_pause.ear.engine import MAX_FRAME, RATE, Engine, Finding, PhraseError
+from pi_pause.events import PhraseHeard
+
+log = logging.getLogger(__name__)
+
+class PhraseSpotter:
+    """One engine, fed in frames, reporting :class:`PhraseHeard` events.
+
+    ``time`` in each event is the seconds of audio consumed when the engine fired,
+    counted from the start (or the last :meth:`reset`).
+    """
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._samples = 0
+
+    @property
+    def engine_name(self) -> str:
+        return self._engine.name
+
+    def feed(self, frame: np.ndarray) -> PhraseHeard | None:
+        """Feed int16 mono 16 kHz samples; longer blocks are split into 100 ms frames."""
+        frame = np.asarray(frame, dtype=np.int16).reshape(-1)
+        heard = None
+        for start in range(0, len(frame), MAX_FRAME):
+            part = frame[start:start + MAX_FRAME]
+            self._samples += len(part)
+            phrase = self._engine.feed(part)
+            if phrase is not None and heard is None:
+                heard = PhraseHeard(phrase=phrase, time=round(self._samples / RATE, 3))
+                log.info("phrase detected")
+        return heard
+
+    def reset(self) -> None:
+        self._engine.reset()
+        self._samples = 0
+
+    def close(self) -> None:
+        self._engine.close()
+
+    def __enter__(self) -> PhraseSpotter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def chosen_engine(settings: config.Settings) -> str:
+    """The engine in use: the configured one, or what ``engine = "auto"`` resolves to."""
+    wanted = settings.listen.engine
+    if wanted != "auto":
+        return wanted
+    return "vosk" if vosk_engine.model_problem(vosk_model_path(settings)) is None else "pocketsphinx"
+
+
+def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = None,
+                 engine: str | None = None) -> PhraseSpotter:
+    """The spotter the settings ask for, with every phrase checked first.
+
+    ``phrases`` and ``engine`` override the settings (``pi-pause detect`` uses them).
+    Raises :class:`PhraseError` for a phrase the engine cannot hear.
+    """
+    phrases = tuple(phrases or settings.listen.phrases)
+    wanted = engine or settings.listen.engine
+    name = chosen_engine(_with_engine(settings, wanted))
+    sensitivity = settings.listen.sensitivity
+    if name == "vosk":
+        model = vosk_engine.load_model(vosk_model_path(settings))
+        _refuse_unheard(vosk_engine.check(model, phrases))
+        built = PhraseSpotter(vosk_engine.VoskEngine(model, phrases, sensitivity))
+    elif name == "embedding":
+        from pi_pause.ear import embedding_engine
+
+        built = PhraseSpotter(embedding_engine.open_engine(settings, phrases))
+    else:
+        from pi_pause.ear import sphinx_engine
+
+        _refuse_unheard(sphinx_engine.check(phrases))
+        built = PhraseSpotter(sphinx_engine.SphinxEngine(phrases, sensitivity))
+    if wanted == "auto":
+        why = ("a Vosk model is present" if name == "vosk"
+               else "no Vosk model at " + str(vosk_model_path(settings)))
+        log.info("listening with %s (engine auto: %s)", name, why)
+    else:
+        log.info("listening with %s", name)
+    return built
+
+
+def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
+    """How each available engine would hear ``phrase`` (for ``doctor`` and ``phrase check``)."""
+    from pi_pause.ear import sphinx_engine
+
+    findings = sphinx_engine.check((phrase,))
+    if vosk_engine.model_problem(vosk_model_path(settings)) is None:
+        try:
+            model = vosk_engine.load_model(vosk_model_path(settings))
+        except UserError as exc:
+            findings.append(Finding("vosk", False, str(exc)))
+        else:
+            findings += vosk_engine.check(model, (phrase,))
+    from pi_pause.ear import embedding_engine
+
+    findings.append(Finding("embedding", *embedding_engine.check(settings, phrase)))
+    return findings
+
+
+def vosk_model_path(settings: config.Settings):
+    return settings.resolve(settings.listen.vosk_model)
+
+
+def _with_engine(settings: config.Settings, engine: str) -> config.Settings:
+    import dataclasses
+
+    return dataclasses.replace(settings, listen=dataclasses.replace(settings.listen, engine=engine))
+
+
+def _refuse_unheard(findings: list[Finding]) -> None:
+    for f in findings:
+        if not f.ok:
+            raise PhraseError(f.message)
+        if f.message:
+            log.warning("%s", f.message)

@@ -1,0 +1,45 @@
+"""Which pins: the Pi's real GPIO, or gpiozero's mock pins on any other machine.
+
+On a Raspberry Pi, gpiozero finds its pin library (lgpio on Raspberry Pi OS)
+by itself. On a laptop or a build server there is no GPIO, and the whole
+service still runs on gpiozero's own :class:`~gpiozero.pins.mock.MockFactory`:
+the LED's state is printed instead of lit, and the terminal's Enter key
+presses the button (see :mod:`pi_pause.service.simulation`).
+
+``GPIOZERO_PIN_FACTORY=mock`` forces the mock pins, as gpiozero documents.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+
+@dataclass
+class Pins:
+    """The chosen pin factory and a few words about it for logs and the doctor."""
+
+    factory: object
+    simulated: bool
+    description: str
+    problem: str = ""  # why the real GPIO could not be used, if it could not
+
+
+def choose(simulate: bool = False) -> Pins:
+    """Real GPIO when available (and not ``simulate``), else mock pins that support PWM."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    forced = os.environ.get("GPIOZERO_PIN_FACTORY", "").lower() == "mock"
+    if simulate or forced:
+        why = "--simulate" if simulate else "GPIOZERO_PIN_FACTORY=mock"
+        return Pins(MockFactory(pin_class=MockPWMPin), True, f"mock pins ({why})")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # gpiozero warns once per library it tries
+            factory = Device._default_pin_factory()
+    except Exception as exc:  # BadPinFactory and whatever a pin library raises
+        return Pins(MockFactory(pin_class=MockPWMPin), True, "mock pins (no GPIO on this machine)",
+                    problem=str(exc))
+    return Pins(factory, False, type(factory).__name__.replace("Factory", "") + " GPIO")

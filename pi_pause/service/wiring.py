@@ -1,0 +1,231 @@
+"""``pi-pause run``: the whole service, wired together, on a Pi or on any machine.
+
+Start-up builds every part once, from the settings, then hands control to the
+threads that do the work::
+
+    pins (real GPIO or mock) -> light, button
+    speaker (or a silent / WAV stand-in) -> sessions (the spoken scripts)
+    spotter (loads the speech model: the slow part)
+    controller  <- listener (microphone or --input FILE.wav)
+                <- button   <- check-in timer   <- control socket
+    systemd: READY=1, then WATCHDOG=1 from the controller's thread
+
+On a machine without a microphone, speaker or GPIO (a laptop, a build server)
+nothing is refused: the mock pins stand in for the button and LED (Enter is the
+button, the LED is printed), sound plays nowhere or into WAV files
+(``--sound-dir``), the microphone is retried in the background, and
+``--input FILE.wav`` plays a recording into the listener in real time.
+``--simulate`` forces all of that even on a Pi.
+
+The parts that hear, speak and light are built by the factories in
+:class:`~pi_pause.service.parts.Parts` (:func:`~pi_pause.service.parts.real_parts` by
+default); tests hand :class:`Service` stand-ins that satisfy the same Protocols.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pi_pause import __version__, config
+from pi_pause.service import gpio
+from pi_pause.service.button import PauseButton
+from pi_pause.wallclock import SystemClock
+from pi_pause.service.control_socket import serve
+from pi_pause.service.controller import Controller
+from pi_pause.echo import EchoGuard
+from pi_pause.errors import UserError
+from pi_pause.ear.listener import Listener
+from pi_pause.service.systemd_notify import Notifier
+from pi_pause.voice.retrying_player import RetryingPlayer
+from pi_pause.service.schedule import CheckinSchedule, CheckinTimer
+from pi_pause.service.parts import Parts, real_parts
+from pi_pause.service.simulation import Keyboard, ShownLight, SilentSpeaker, WavInput
+
+log = logging.getLogger(__name__)
+
+# While a slow start-up step runs, tell systemd every few seconds that we are alive
+# (and to extend its start timeout), but never for more than this long in all.
+KEEPALIVE_SECONDS = 10.0
+MAX_START_SECONDS = 30 * 60
+
+
+class ServiceError(UserError):
+    """The service cannot start; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How ``pi-pause run`` was asked to run."""
+
+    simulate: bool = False
+    input: Path | None = None
+    sound_dir: Path | None = None
+
+
+class Service:
+    """Every part of the running service; :meth:`start`, then :meth:`stop`."""
+
+    def __init__(self, settings: config.Settings, options: Options = Options(), *,
+                 parts: Parts | None = None, clock=None, sessions_clock=None,
+                 notifier: Notifier | None = None, out=None, keyboard=None) -> None:
+        self.settings = settings
+        self.options = options
+        self.parts = parts if parts is not None else real_parts()
+        self.clock = clock if clock is not None else SystemClock()
+        self.sessions_clock = sessions_clock
+        self.notifier = notifier if notifier is not None else Notifier()
+        self.out = out if out is not None else sys.stdout
+        self.keyboard_stream = keyboard
+        self._closers: list = []
+        self.listener: Listener | None = None
+        if options.input is not None:
+            WavInput(options.input)  # a bad file is refused now, in one line, not later
+
+    def start(self, stopping: threading.Event | None = None) -> Service:
+        log.info("pi-pause %s starting", __version__)
+        self._started = time.monotonic()
+        s = self.settings
+        p = self.parts
+        self.pins = gpio.choose(simulate=self.options.simulate)
+        self._closers.append(self.pins.factory.close)
+        simulated = self.pins.simulated
+        log.info("GPIO: %s", self.pins.description)
+
+        light = p.make_light(s.gpio.led_pin, self.pins.factory)
+        self._closers.append(light.close)
+        self.light = ShownLight(light, self.out) if simulated else light
+        self.player = self._player(simulated)
+        kwargs = {"clock": self.sessions_clock} if self.sessions_clock is not None else {}
+        self.sessions = p.make_sessions(s, self.player, self.light, **kwargs)
+        with self._starting("preparing the voice clips"):
+            # Render any clip not cached yet now, so a pause never waits for Piper.
+            # A stop asked for meanwhile (Ctrl-C, systemctl stop) ends it early.
+            self.sessions.prepare(stop=stopping)
+        with self._starting("loading the speech model"):
+            self.spotter = p.open_spotter(s)
+        self._closers.append(self.spotter.close)
+        self.guard = EchoGuard(monotonic=self.clock.monotonic)
+        interval = self.notifier.watchdog_interval() or 5.0
+        self.controller = Controller(self.sessions, self.light, s.pause, self.clock,
+                                     guard=self.guard, watchdog=self.notifier.watchdog,
+                                     watchdog_interval=interval,
+                                     on_change=lambda status: self._publish())
+        self.controller.start()
+        self._closers.append(self.controller.stop)
+
+        self.button = PauseButton(s.gpio.button_pin, s.gpio.long_press_seconds,
+                                  self.controller.post, pin_factory=self.pins.factory)
+        self._closers.append(self.button.close)
+        if simulated:
+            print("[button] press Enter for a short press, h + Enter for a long press",
+                  file=self.out, flush=True)
+            Keyboard(self.button.pin, s.gpio.long_press_seconds, self.keyboard_stream).start()
+
+        self.schedule = CheckinSchedule.from_settings(s, tz=self.clock.tz)
+        self.timer = CheckinTimer(self.schedule, self.clock, self.controller.post).start()
+        self._closers.append(self.timer.stop)
+
+        self.control = serve(s, self._command)
+        self._closers.append(self.control.close)
+
+        if self.options.input is not None:
+            source, name = (lambda: WavInput(self.options.input)), f"recording {self.options.input.name}"
+        else:
+            source, name = (lambda: p.open_microphone(s.listen.input_device)), "microphone"
+        self.listener = Listener(source, self.spotter, self.guard, self.controller.post, name,
+                                 on_change=lambda available: self._publish())
+        self.listener.start()
+        self._closers.append(self.listener.stop)
+
+        self.notifier.ready(f"listening with {self.spotter.engine_name}")
+        log.info("ready: listening with %s", self.spotter.engine_name)
+        return self
+
+    @contextlib.contextmanager
+    def _starting(self, what: str):
+        """Keep systemd patient during a slow start-up step (the first run renders every
+        clip, which can take minutes on a Pi), up to :data:`MAX_START_SECONDS` in all."""
+        self.notifier.status(what)
+        done = threading.Event()
+
+        def keepalive() -> None:
+            while not done.wait(KEEPALIVE_SECONDS):
+                if time.monotonic() - self._started > MAX_START_SECONDS:
+                    return  # something hangs: let systemd's timeouts act
+                self.notifier.send("WATCHDOG=1",
+                                   f"EXTEND_TIMEOUT_USEC={int(3 * KEEPALIVE_SECONDS * 1e6)}")
+
+        thread = threading.Thread(target=keepalive, name="starting", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+    def _player(self, simulated: bool):
+        if self.options.sound_dir is not None:
+            self.options.sound_dir.mkdir(parents=True, exist_ok=True)
+            path = self.options.sound_dir / "pi-pause-sound.wav"
+            log.info("sound goes into %s (written when the service stops)", path)
+            sink = self.parts.make_wav_sink(path)
+            self._closers.append(sink.close)
+            return sink
+        if self.options.simulate or (simulated and not _has_output_device(
+                self.settings.voice.output_device)):
+            log.info("no speaker: sound plays nowhere (--sound-dir DIR keeps it as WAV)")
+            return SilentSpeaker()
+        return RetryingPlayer(self.parts.make_speaker(self.settings.voice.output_device))
+
+    def _publish(self) -> None:
+        """What ``systemctl status pi-pause`` shows: the state, and a missing microphone."""
+        text = self.controller.status()["message"]
+        listener = self.listener
+        if listener is not None and not listener.available.is_set() and not listener.finished.is_set():
+            text += f"; {listener.name} unavailable, retrying"
+        self.notifier.status(text)
+
+    def _command(self, name: str) -> dict:
+        reply = self.controller.command(name)
+        if name == "status":
+            reply["microphone"] = "listening" if self.listener.available.is_set() else "unavailable"
+            nxt = self.schedule.next_check(self.clock.now())
+            if nxt is not None:
+                reply["next_checkin"] = nxt.isoformat(timespec="minutes")
+        return reply
+
+    def stop(self) -> None:
+        self.notifier.stopping()
+        for close in reversed(self._closers):
+            if close is None:
+                continue
+            try:
+                close()
+            except Exception as exc:
+                log.error("error while shutting down (%s: %s)", type(exc).__name__, exc)
+        self._closers.clear()
+
+    def wait(self, stopping: threading.Event) -> int:
+        """Run until ``stopping`` is set; 1 if the controller died (systemd restarts us)."""
+        while not stopping.wait(1.0):
+            if not self.controller.alive:
+                log.error("the controller stopped unexpectedly; exiting so the service restarts")
+                return 1
+        return 0
+
+
+def _has_output_device(wanted: str) -> bool:
+    try:
+        import sounddevice as sd
+
+        device = config.sound_device(wanted)
+        info = sd.query_devices(device, kind="output")
+        return bool(info and info["max_output_channels"])
+    except Exception:  # no PortAudio, no device, no match: all mean "no speaker"
+        return False

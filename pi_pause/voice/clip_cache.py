@@ -1,0 +1,144 @@
+"""The render cache: every fixed clip is synthesised once and kept on disk.
+
+A clip's file name is a hash of what produced it (the text, the voice file and
+the synthesis settings), so changing the voice or the pace simply misses the
+cache and renders afresh. Each file carries a checksum of its audio: a file
+damaged or cut short (a power cut on an SD card) is noticed on reading, removed
+and rendered again. Files are written to a temporary name, flushed to disk and
+then renamed, so a clip is either whole or absent, never half-written::
+
+    cache = ClipCache(Path("/var/cache/pi-pause"), voice)
+    clip = cache.get("Let's take a pause.")    # reads, or renders once
+    report = cache.render(all_texts)           # what `pi-pause render` does
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pi_pause.dirs import write_atomically
+from pi_pause.voice.piper_voice import Clip, Voice
+
+log = logging.getLogger(__name__)
+
+_MAGIC = b"PPCLIP1\0"
+_HEADER = struct.Struct("<8sII32s")  # magic, sample rate, sample count, sha256 of samples
+_SUFFIX = ".clip"
+_FORMAT = "1"  # bump when synthesis post-processing changes
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    """What one render pass did."""
+
+    rendered: int
+    cached: int
+    repaired: int
+    pruned: int
+    seconds: float
+
+
+class ClipCache:
+    """Rendered clips in ``directory``, keyed by text, voice and settings."""
+
+    def __init__(self, directory: Path, voice: Voice):
+        self.directory = Path(directory)
+        self.voice = voice
+        self.synthesised = 0  # clips rendered by this object (tests and reports read it)
+        self.repaired = 0
+        self._identity = voice.identity()
+        self._lock = threading.Lock()
+
+    def key(self, text: str) -> str:
+        blob = "\n".join((_FORMAT, self._identity, text)).encode()
+        return hashlib.sha256(blob).hexdigest()[:32]
+
+    def path(self, text: str) -> Path:
+        return self.directory / (self.key(text) + _SUFFIX)
+
+    def load(self, text: str) -> Clip | None:
+        """The cached clip, or None when absent; a damaged file is removed."""
+        path = self.path(text)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        clip = _decode(data)
+        if clip is None:
+            log.warning("cached clip %s is damaged; rendering it again", path.name)
+            self.repaired += 1
+            path.unlink(missing_ok=True)
+        return clip
+
+    def get(self, text: str) -> Clip:
+        """The clip for ``text``: from disk, or synthesised now and stored."""
+        clip = self.load(text)
+        if clip is None:
+            with self._lock:
+                clip = self.load(text) or self._render(text)
+        return clip
+
+    def render(self, texts, prune: bool = True, stop=None) -> RenderReport:
+        """Make sure every text has a clip; optionally remove clips no text needs.
+
+        Setting the event ``stop`` ends rendering after the clip in hand (nothing is
+        pruned then), so a service asked to stop during its first start stops soon.
+        """
+        start = time.perf_counter()
+        before_synth, before_repair = self.synthesised, self.repaired
+        keep = set()
+        cached = 0
+        for text in dict.fromkeys(texts):
+            if stop is not None and stop.is_set():
+                prune = False
+                break
+            keep.add(self.path(text).name)
+            if self.load(text) is None:
+                self.get(text)
+            else:
+                cached += 1
+        pruned = self.prune(keep) if prune else 0
+        return RenderReport(self.synthesised - before_synth, cached,
+                            self.repaired - before_repair, pruned, time.perf_counter() - start)
+
+    def prune(self, keep: set[str]) -> int:
+        """Delete clips (and leftover temporary files) whose names are not in ``keep``."""
+        removed = 0
+        if not self.directory.is_dir():
+            return 0
+        for path in self.directory.iterdir():
+            stale = path.suffix == _SUFFIX and path.name not in keep
+            if stale or path.name.endswith(".tmp"):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def _render(self, text: str) -> Clip:
+        clip = self.voice.synthesize(text)
+        self.synthesised += 1
+        self.directory.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.path(text), _encode(clip))
+        return clip
+
+
+def _encode(clip: Clip) -> bytes:
+    body = clip.samples.astype("<i2").tobytes()
+    return _HEADER.pack(_MAGIC, clip.rate, len(clip.samples), hashlib.sha256(body).digest()) + body
+
+
+def _decode(data: bytes) -> Clip | None:
+    if len(data) < _HEADER.size:
+        return None
+    magic, rate, count, digest = _HEADER.unpack_from(data)
+    body = data[_HEADER.size:]
+    if magic != _MAGIC or len(body) != 2 * count or hashlib.sha256(body).digest() != digest:
+        return None
+    return Clip(np.frombuffer(body, dtype="<i2").astype(np.int16), rate)

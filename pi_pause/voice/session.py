@@ -1,0 +1,251 @@
+"""Running a script: speech, silences, breathing and the light, on one clock.
+
+:class:`Sessions` is built once at start-up (it reads the prompt files and
+finds the render cache, but does not load Piper). ``run`` then plays one
+script from start to end::
+
+    sessions = Sessions(settings, SpeakerPlayer(), Light(18))
+    sessions.run("pause", cancel=cancel, skip=skip,
+                 context={"return_time": return_time(datetime.now(), 20)})
+
+Every step is timed against the clock: a spoken line lasts its audio plus its
+``after`` silence; a breathing phase lasts exactly its length, with its cue
+playing inside it and the light fading in (breath in) or out (breath out) so
+that it arrives at the end of the phase. Setting ``cancel`` stops speech and
+light within 50 ms; setting ``skip`` moves on to the next step.
+
+Clips come from the render cache. The service should call ``prepare()`` once
+at start-up (a background thread is fine): it renders whatever is missing,
+loading Piper only if something is, then lets Piper's memory go. A clip still
+missing at run time is rendered on the spot (slow, logged once) in a helper
+thread, so cancel and skip still act at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+import numpy as np
+
+from pi_pause import config, dirs
+from pi_pause.voice.breathing import LOW, timeline
+from pi_pause.voice.clip_cache import ClipCache, RenderReport
+from pi_pause.voice.chime import chime
+from pi_pause.voice.session_clock import AnyEvent, RealClock
+from pi_pause.voice.prompts import CONFIGURED, KINDS, Breathe, Chime, Prompts, Say, Silence
+from pi_pause.voice.rotation import Rotation
+from pi_pause.voice.prompts import load as load_prompts
+from pi_pause.voice.spoken_time import grid
+from pi_pause.wallclock import return_time
+from pi_pause.voice.piper_voice import Clip, Voice
+
+log = logging.getLogger(__name__)
+
+JOIN_SECONDS = 0.12  # between the words before a spoken time and the time itself
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _Skipped(Exception):
+    pass
+
+
+
+class Sessions:
+    """The three scripts (pause, return, check-in), ready to run."""
+
+    def __init__(self, settings: config.Settings, player, light, clock=None, *,
+                 prompts: Prompts | None = None, cache: ClipCache | None = None,
+                 rotation: Rotation | None = None):
+        self.settings = settings
+        self.player = player
+        self.light = light
+        self.clock = clock or RealClock()
+        self.prompts = prompts or load_prompts()
+        self.cache = cache or ClipCache(dirs.cache_dir(settings), Voice.from_settings(settings))
+        self.rotation = rotation if rotation is not None else Rotation(
+            dirs.state_dir(settings) / "rotation.json")
+        self._chime = Clip(chime(self.cache.voice.sample_rate), self.cache.voice.sample_rate)
+        self._warned_render = False
+
+    # -- preparing ---------------------------------------------------------
+
+    def texts(self) -> list[str]:
+        """Every clip the scripts can need with the current settings."""
+        out: list[str] = []
+        times = [self._time_text(dt.datetime.combine(dt.date.today(), t)) for t in grid()]
+        for kind in KINDS:
+            for step in self.prompts.scripts[kind]:
+                if isinstance(step, Say):
+                    for variant in step.line.variants:
+                        head, has_time = self._split(variant)
+                        out += [head] if head else []
+                        out += times if has_time else []
+                elif isinstance(step, Breathe):
+                    for phase in self._pattern(step).phases:
+                        if phase.cue is not None and (self.settings.pause.holds
+                                                      or phase.breath != "hold"):
+                            out += phase.cue.variants
+        return list(dict.fromkeys(out))
+
+    def prepare(self, prune: bool = True, stop: threading.Event | None = None) -> RenderReport:
+        """Render every clip not yet cached (loading Piper only if needed), then let Piper go.
+        Setting ``stop`` ends it early (see :meth:`ClipCache.render`)."""
+        report = self.cache.render(self.texts(), prune=prune, stop=stop)
+        self.cache.voice.unload()
+        return report
+
+    # -- running -------------------------------------------------------------
+
+    def run(self, kind: str, *, cancel: threading.Event, skip: threading.Event,
+            context: dict) -> None:
+        """Play script ``kind`` ("pause", "return", "checkin") until its end or ``cancel``."""
+        if kind not in self.prompts.scripts:
+            raise ValueError(f"unknown script {kind!r}; expected one of {', '.join(KINDS)}")
+        self.light.on()  # first, before anything that could take time
+        stop = AnyEvent(cancel, skip)
+        run = _Run(self, cancel, skip, stop, context)
+        try:
+            for step in self.prompts.scripts[kind]:
+                try:
+                    run.step(step)
+                except _Skipped:
+                    skip.clear()
+            if kind != "pause":  # after a pause the controller shows the break
+                self.light.off()
+        except _Cancelled:
+            self.light.off()
+        except BaseException:
+            self.light.off()  # e.g. a broken voice while rendering a missing clip
+            raise
+        finally:
+            # Saving may touch a slow SD card: never let it delay a stop.
+            threading.Thread(target=self.rotation.save, name="rotation-save", daemon=True).start()
+
+    # -- helpers used by _Run --------------------------------------------------
+
+    def _pattern(self, step: Breathe):
+        name = self.settings.pause.breathing if step.pattern == CONFIGURED else step.pattern
+        return self.prompts.patterns[name]
+
+    def _split(self, variant: str) -> tuple[str, bool]:
+        """The line with fixed placeholders filled, cut before {return_time} if it has one."""
+        words = self.prompts.time
+        text = variant.format(break_minutes=words.length(self.settings.pause.break_minutes),
+                              extend_minutes=words.length(self.settings.pause.extend_minutes),
+                              return_time="{return_time}")
+        if "{return_time}" not in text:
+            return text, False
+        return text.split("{return_time}", 1)[0].strip(" ,"), True
+
+    def _time_text(self, when: dt.datetime) -> str:
+        return self.prompts.time.at(when) + "."
+
+    def _speech(self, variant: str, context: dict, clip) -> Clip:
+        """The clip for one spoken line; ``clip(text)`` fetches (or renders) one piece."""
+        head, has_time = self._split(variant)
+        if not has_time:
+            return clip(head)
+        when = context.get("return_time") or return_time(
+            dt.datetime.now(), self.settings.pause.break_minutes)
+        parts = ([clip(head)] if head else []) + [clip(self._time_text(when))]
+        rate = parts[0].rate
+        gap = np.zeros(int(JOIN_SECONDS * rate), np.int16)
+        joined = [parts[0].samples] + [a for p in parts[1:] for a in (gap, p.samples)]
+        return Clip(np.concatenate(joined), rate)
+
+
+class _Run:
+    """One run of a script: the cancel/skip flags and the step players."""
+
+    def __init__(self, sessions: Sessions, cancel, skip, stop, context):
+        self.s, self.cancel, self.skip, self.stop, self.context = sessions, cancel, skip, stop, context
+        self.clock = sessions.clock
+
+    def step(self, step) -> None:
+        self._check()
+        if isinstance(step, Say):
+            start = self.clock.now()
+            clip = self.s._speech(self.s.rotation.pick(step.line), self.context, self._clip)
+            self._play(clip)
+            self._wait_until(start + clip.seconds + step.after)
+        elif isinstance(step, Breathe):
+            self._breathe(step)
+        elif isinstance(step, Silence):
+            self._wait_until(self.clock.now() + step.seconds)
+        elif isinstance(step, Chime):
+            start = self.clock.now()
+            self._play(self.s._chime)
+            self._wait_until(start + self.s._chime.seconds)
+
+    def _breathe(self, step: Breathe) -> None:
+        phases = timeline(self.s._pattern(step), step.cycles, holds=self.s.settings.pause.holds)
+        light = self.s.light
+        t0 = self.clock.now()
+        if phases and phases[0].breath == "in":
+            light.fade(LOW, 0.0)  # each breath in grows from the bottom
+        try:
+            for phase in phases:
+                self._wait_until(t0 + phase.start)
+                end = t0 + phase.end
+                if phase.breath != "hold":
+                    # Fade so the light arrives at the phase's end even if we start late.
+                    light.fade(phase.level, max(0.0, end - self.clock.now()))
+                if phase.cue is not None:
+                    self._play(self._clip(self.s.rotation.pick(phase.cue)))
+                self._wait_until(end)
+        finally:
+            if not self.cancel.is_set():
+                light.fade(1.0, 1.0)  # back to steady: the voice speaks again
+
+    def _clip(self, text: str) -> Clip:
+        """A clip from the cache; one that is missing is rendered in a helper thread,
+        so that even then a cancel is obeyed at once (the render finishes and is kept)."""
+        cache = self.s.cache
+        found = cache.load(text)
+        if found is not None:
+            return found
+        if not self.s._warned_render:
+            self.s._warned_render = True
+            log.warning("a clip is not rendered yet; rendering it now "
+                        "(run `pi-pause render` after changing prompts or the voice)")
+        result: dict = {}
+
+        def render():
+            try:
+                result["clip"] = cache.get(text)
+            except BaseException as exc:  # handed to the session thread below
+                result["error"] = exc
+
+        worker = threading.Thread(target=render, name="render", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            self._check()
+            worker.join(0.01)
+        if "error" in result:
+            raise result["error"]
+        return result["clip"]
+
+    def _play(self, clip: Clip) -> None:
+        volume = self.s.settings.voice.volume
+        samples = clip.samples if volume >= 1.0 else (clip.samples * volume).astype(np.int16)
+        self.s.player.play(samples, clip.rate, self.stop)
+        self._check()
+
+    def _wait_until(self, deadline: float) -> None:
+        while True:
+            self._check()
+            left = deadline - self.clock.now()
+            if left <= 0:
+                return
+            self.clock.wait(left, self.stop)
+
+    def _check(self) -> None:
+        if self.cancel.is_set():
+            raise _Cancelled
+        if self.skip.is_set():
+            raise _Skipped
