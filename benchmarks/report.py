@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from benchmarks.spotter import TARGETS, fmt, verdict
+from benchmarks.scoring import TARGETS, fmt, verdict
 
 LABELS = {
     "recall": ("Recall, all conditions", "pct"),

@@ -91,3 +91,34 @@ class Tally:
             "false_per_hour": self.false_per_hour,
             "latency_median": self.latency(50), "latency_p90": self.latency(90),
         }
+
+
+# The design's targets, and how a figure is printed and judged against them.
+TARGETS = {
+    "recall": (">=", 0.95),
+    "false_per_hour": ("<=", 0.5),
+    "latency_median": ("<=", 0.3),
+    "latency_p90": ("<=", 0.6),
+    "rtf": ("<=", 0.05),
+    "peak_rss_mb": ("<=", 200.0),
+}
+
+
+def fmt(value, kind: str = "") -> str:
+    if value is None:
+        return "-"
+    if kind == "pct":
+        return f"{100 * value:.1f}%"
+    if kind == "s":
+        return f"{value:+.2f} s"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def verdict(metric: str, value, accuracy: bool = True) -> str:
+    if value is None or metric not in TARGETS:
+        return ""
+    if not accuracy and metric in ("recall", "false_per_hour"):
+        return "not an accuracy set"
+    op, target = TARGETS[metric]
+    ok = value >= target if op == ">=" else value <= target
+    return "met" if ok else "missed"

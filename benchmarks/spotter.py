@@ -39,20 +39,12 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import scoring  # noqa: E402
+from benchmarks.scoring import fmt, verdict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAME = 1600  # 100 ms at 16 kHz, the live listener's frame
 ENGINES = ("pocketsphinx", "embedding", "vosk")
 KOREAN = "korean-sanity"
-
-TARGETS = {
-    "recall": (">=", 0.95),
-    "false_per_hour": ("<=", 0.5),
-    "latency_median": ("<=", 0.3),
-    "latency_p90": ("<=", 0.6),
-    "rtf": ("<=", 0.05),
-    "peak_rss_mb": ("<=", 200.0),
-}
 
 # Condition labels reported separately (manifest field -> how to print it).
 GROUPS = {
@@ -219,26 +211,6 @@ def machine() -> dict:
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
             "system": f"{platform.system()} {platform.release()}",
             "load_average": os.getloadavg()[0]}
-
-
-def fmt(value, kind: str = "") -> str:
-    if value is None:
-        return "-"
-    if kind == "pct":
-        return f"{100 * value:.1f}%"
-    if kind == "s":
-        return f"{value:+.2f} s"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def verdict(metric: str, value, accuracy: bool = True) -> str:
-    if value is None or metric not in TARGETS:
-        return ""
-    if not accuracy and metric in ("recall", "false_per_hour"):
-        return "not an accuracy set"
-    op, target = TARGETS[metric]
-    ok = value >= target if op == ">=" else value <= target
-    return "met" if ok else "missed"
 
 
 def table(result: dict) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pi_pause import config
-from pi_pause.ear import phrase_data, phrase_model
+from pi_pause.ear import phrase_data, phrase_model, spotter
 from pi_pause.ear.speech_embedding import SpeechFrontEnd
 from pi_pause.ear.embedding_engine import EmbeddingEngine
 
@@ -48,7 +48,7 @@ def front() -> SpeechFrontEnd:
 @pytest.fixture(scope="session")
 def shipped_model() -> phrase_model.PhraseModel:
     settings = config.parse("")
-    path = phrase_model.find(settings, PHRASE)
+    path = phrase_model.find(PHRASE, spotter.trained_models_dir(settings))
     assert path is not None and path.parent == phrase_model.BUILT_IN
     return phrase_model.PhraseModel.load(path)
 
@@ -204,7 +204,7 @@ def test_engine_reset_forgets_audio_so_a_phrase_cut_in_two_is_not_heard(speaker,
 def test_a_phrase_with_no_model_is_refused_with_the_command_to_train_it(tmp_path):
     settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\n')
     with pytest.raises(phrase_model.PhraseModelError, match='pi-pause phrase train "time out please"'):
-        phrase_model.load_for(settings, "time out please")
+        phrase_model.load_for("time out please", spotter.trained_models_dir(settings))
 
 
 def test_phrase_train_refuses_a_phrase_with_digits_in_one_line(cli):
@@ -218,9 +218,10 @@ def test_open_engine_uses_the_shipped_model_and_sensitivity_moves_the_threshold(
 
     low = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\n[listen]\nsensitivity = 0.2\n')
     high = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\n[listen]\nsensitivity = 0.8\n')
-    a, b = embedding_engine.open_engine(low), embedding_engine.open_engine(high)
+    a, b = (embedding_engine.open_engine(s.listen.phrases, s.listen.sensitivity, spotter.trained_models_dir(s))
+            for s in (low, high))
     assert list(a.models) == [PHRASE] and a.threshold > embedding_engine.DEFAULT_THRESHOLD > b.threshold
-    ok, message = embedding_engine.check(low, "time out please")
+    ok, message = embedding_engine.check("time out please", spotter.trained_models_dir(low))
     assert not ok and "pi-pause phrase train" in message
     a.close()
     b.close()

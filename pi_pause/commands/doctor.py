@@ -146,7 +146,7 @@ def check_engine(settings, _) -> Check:
 
 
 def _check_embedding(settings) -> Check:
-    from pi_pause.ear import embedding_engine
+    from pi_pause.ear import embedding_engine, spotter
     from pi_pause.ear.speech_embedding import SpeechFrontEnd
 
     try:
@@ -154,7 +154,7 @@ def _check_embedding(settings) -> Check:
     except UserError as exc:
         return Check("FAIL", "speech engine", str(exc), "or set [listen] engine = \"auto\"")
     for phrase in settings.listen.phrases:
-        ok, _ = embedding_engine.check(settings, phrase)
+        ok, _ = embedding_engine.check(phrase, spotter.trained_models_dir(settings))
         if not ok:
             return Check("FAIL", "speech engine", f"no phrase model for {phrase!r}",
                          f"train one with `pi-pause phrase train \"{phrase}\"`, or set [listen] engine = \"auto\"")

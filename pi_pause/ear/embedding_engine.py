@@ -18,6 +18,7 @@ Nothing heard leaves this module except the configured phrase.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -85,20 +86,20 @@ class EmbeddingEngine:
             self.front.close()
 
 
-def open_engine(settings, phrases: tuple[str, ...] | None = None) -> EmbeddingEngine:
-    """The engine for the configured phrases; a PhraseModelError names any phrase with no model."""
+def open_engine(phrases: tuple[str, ...], sensitivity: float, trained: Path) -> EmbeddingEngine:
+    """The engine for ``phrases``, each with its model (one trained into the folder ``trained``,
+    else the one shipped); a PhraseModelError names any phrase with no model."""
     from pi_pause.ear import phrase_model
 
-    phrases = phrases or settings.listen.phrases
-    models = {p: phrase_model.load_for(settings, p) for p in phrases}
-    return EmbeddingEngine(models, threshold=threshold_for(settings.listen.sensitivity))
+    models = {p: phrase_model.load_for(p, trained) for p in phrases}
+    return EmbeddingEngine(models, threshold=threshold_for(sensitivity))
 
 
-def check(settings, phrase: str) -> tuple[bool, str]:
+def check(phrase: str, trained: Path) -> tuple[bool, str]:
     """(ok, message) for ``pi-pause phrase check`` / doctor: is there a model for ``phrase``?"""
     from pi_pause.ear import phrase_model
 
-    path = phrase_model.find(settings, phrase)
+    path = phrase_model.find(phrase, trained)
     if path is None:
         return False, (f"no embedding model for {phrase!r}; train one with: "
                        f"pi-pause phrase train \"{phrase}\"")

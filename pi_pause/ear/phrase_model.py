@@ -288,27 +288,21 @@ def build(phrase: str, recipe, speech_cache: Path, *, jobs: int = 1, log=lambda 
     return model
 
 
-def trained_dir(settings) -> Path:
-    """Where ``pi-pause phrase train`` keeps models (the state folder: they are costly to remake)."""
-    from pi_pause import dirs
-
-    return dirs.state_dir(settings) / "phrase-models"
-
-
-def find(settings, phrase: str, recipe_version: str | None = None) -> Path | None:
-    """The model file for ``phrase``: one trained here first, else the one shipped with pi-pause."""
+def find(phrase: str, trained: Path, recipe_version: str | None = None) -> Path | None:
+    """The model file for ``phrase``: one trained into the folder ``trained`` first (see
+    :func:`pi_pause.ear.spotter.trained_models_dir`), else the one shipped with pi-pause."""
     from pi_pause.ear import phrase_data
 
     name = model_key(phrase, recipe_version or phrase_data.Recipe.version) + ".npz"
-    for folder in (trained_dir(settings), BUILT_IN):
+    for folder in (trained, BUILT_IN):
         if (folder / name).exists():
             return folder / name
     return None
 
 
-def load_for(settings, phrase: str) -> PhraseModel:
+def load_for(phrase: str, trained: Path) -> PhraseModel:
     """The model for ``phrase``, or a PhraseModelError saying how to make one."""
-    path = find(settings, phrase)
+    path = find(phrase, trained)
     if path is None:
         raise PhraseModelError(
             f"no phrase model for {phrase!r} yet; train one with: pi-pause phrase train \"{phrase}\" "

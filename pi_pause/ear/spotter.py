@@ -31,10 +31,11 @@ of the configured phrases; transcripts and partial results stay inside them.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 
-from pi_pause import config
+from pi_pause import config, dirs
 from pi_pause.errors import UserError
 from pi_pause.ear import vosk_engine
 from pi_pause.ear.engine import MAX_FRAME, RATE, Engine, Finding, PhraseError
@@ -110,7 +111,7 @@ def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = No
     elif name == "embedding":
         from pi_pause.ear import embedding_engine
 
-        built = PhraseSpotter(embedding_engine.open_engine(settings, phrases))
+        built = PhraseSpotter(embedding_engine.open_engine(phrases, sensitivity, trained_models_dir(settings)))
     else:
         from pi_pause.ear import sphinx_engine
 
@@ -139,12 +140,18 @@ def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
             findings += vosk_engine.check(model, (phrase,))
     from pi_pause.ear import embedding_engine
 
-    findings.append(Finding("embedding", *embedding_engine.check(settings, phrase)))
+    findings.append(Finding("embedding", *embedding_engine.check(phrase, trained_models_dir(settings))))
     return findings
 
 
 def vosk_model_path(settings: config.Settings):
     return settings.resolve(settings.listen.vosk_model)
+
+
+def trained_models_dir(settings: config.Settings) -> Path:
+    """Where ``pi-pause phrase train`` keeps phrase models (the state folder: they are costly
+    to remake)."""
+    return dirs.state_dir(settings) / "phrase-models"
 
 
 def _with_engine(settings: config.Settings, engine: str) -> config.Settings:

@@ -18,10 +18,8 @@ whole breath out, still during a hold).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pi_pause.voice.prompts import Line
+from pi_pause.voice.lines import Line
 
 BREATHS = ("in", "out", "hold")
 NAMED_IN_CONFIG = ("cyclic-sigh", "resonance", "box")  # what [pause] breathing may name

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pi_pause import config
+from pi_pause.voice.lines import Line
 from pi_pause.voice.breathing import BREATHS, NAMED_IN_CONFIG, Pattern, Phase
 from pi_pause.errors import UserError
 from pi_pause.voice.spoken_time import FORMS, TimeWords
@@ -36,14 +37,6 @@ CONFIGURED = "configured"  # breathe = "configured": the pattern named in [pause
 
 class PromptError(UserError):
     """A prompt file that cannot be used, naming file, step and field."""
-
-
-@dataclass(frozen=True)
-class Line:
-    """One spoken line and its interchangeable variants."""
-
-    id: str
-    variants: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 from pi_pause.dirs import write_atomically
-from pi_pause.voice.prompts import Line
+from pi_pause.voice.lines import Line
 
 log = logging.getLogger(__name__)
 
