@@ -71,6 +71,7 @@ class CountingSpotter:
     def __init__(self) -> None:
         self.frames = 0
         self.resets = 0
+        self.closed = False
         self.fire = threading.Event()
 
     def feed(self, frame):
@@ -84,7 +85,7 @@ class CountingSpotter:
         self.resets += 1
 
     def close(self):
-        pass
+        self.closed = True
 
 
 @pytest.fixture(autouse=True)
@@ -157,6 +158,24 @@ def test_own_voice_never_reaches_the_spotter_and_it_is_reset_after():
         assert spotter.frames == frames  # and during the echo tail
         eventually(lambda: spotter.frames > frames)
         assert spotter.resets == resets + 1
+    finally:
+        listener.stop()
+
+
+def test_a_new_spotter_takes_over_between_frames_and_the_old_one_is_closed():
+    mic, old, new = ScriptedMic(), CountingSpotter(), CountingSpotter()
+    mic.present.set()
+    heard = []
+    listener = Listener(mic.open, old, EchoGuard(), heard.append).start()
+    try:
+        eventually(lambda: old.frames > 2)
+        listener.replace_spotter(new)
+        assert old.closed and not new.closed
+        frames_then = old.frames
+        eventually(lambda: new.frames > 2)
+        assert old.frames == frames_then  # nothing is fed to a closed engine
+        new.fire.set()
+        eventually(lambda: len(heard) == 1)
     finally:
         listener.stop()
 

@@ -8,6 +8,8 @@ keyboard, LED printing, check-in timer, control socket and sd_notify are all rea
 
 from __future__ import annotations
 
+import dataclasses
+
 import io
 import os
 import socket
@@ -138,3 +140,74 @@ def test_a_slow_first_start_keeps_systemd_patient_until_ready(tmp_path, monkeypa
     assert sent[0] == "STATUS=preparing the voice clips"
     keepalives = [m for m in sent[:ready] if m.startswith("WATCHDOG=1\nEXTEND_TIMEOUT_USEC=")]
     assert len(keepalives) >= 3
+
+
+@pytest.fixture
+def reloadable(tmp_path):
+    """A running service whose settings file the test edits, then asks it to reload."""
+    path = tmp_path / "config.toml"
+    base = (f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
+            f'socket = "{tmp_path / "control.sock"}"\n')
+    path.write_text(base + '[checkin]\ntime = "21:00"\n')
+    spotters = []
+
+    def open_spotter(settings):
+        spotters.append((settings.listen.phrases, CountingSpotter()))
+        return spotters[-1][1]
+
+    sessions = []
+
+    def make_sessions(settings, player, light, **kw):
+        sessions.append((settings, ScriptedSessions()))
+        return sessions[-1][1]
+
+    parts = dataclasses.replace(stand_in_parts(spotter=None, mic=ScriptedMic(), sessions=None),
+                                open_spotter=open_spotter, make_sessions=make_sessions)
+    clock = ManualClock(datetime(2026, 6, 3, 20, 50, tzinfo=LONDON))
+    svc = Service(config.load(path), Options(simulate=True, config=path), parts=parts, clock=clock,
+                  notifier=Notifier(""), out=io.StringIO(), keyboard=io.StringIO("")).start()
+    yield SimpleNamespace(svc=svc, path=path, base=base, spotters=spotters, sessions=sessions,
+                          socket=tmp_path / "control.sock")
+    svc.stop()
+
+
+def test_reload_moves_the_checkin_and_changes_the_break_without_a_restart(reloadable):
+    r = reloadable
+    assert request(r.socket, "status")["next_checkin"] == "2026-06-03T21:00+01:00"
+    r.path.write_text(r.base + '[checkin]\ntime = "21:30"\ndays = ["thu"]\n[pause]\nbreak_minutes = 25\n')
+    reply = request(r.socket, "reload")
+    assert reply == {"ok": True, "message": "settings reloaded"}
+    assert request(r.socket, "status")["next_checkin"] == "2026-06-04T21:30+01:00"
+    eventually(lambda: r.svc.controller.pause.break_minutes == 25)
+    settings, fresh = r.sessions[-1]
+    assert len(r.sessions) == 2 and settings.pause.break_minutes == 25
+    assert r.svc.controller.runner.sessions is fresh  # the next pause speaks with the new settings
+    assert len(r.spotters) == 1  # the phrases did not change: the model is not loaded again
+
+
+def test_reload_refuses_a_bad_file_in_one_line_and_keeps_the_running_settings(reloadable):
+    r = reloadable
+    r.path.write_text(r.base + '[checkin]\ntime = "9pm"\n')
+    reply = request(r.socket, "reload")
+    assert not reply["ok"]
+    assert reply["error"] == (f'{r.path}: [checkin] time = "9pm" is not allowed; '
+                              'use a 24-hour time like "21:00"')
+    assert request(r.socket, "status")["next_checkin"] == "2026-06-03T21:00+01:00"
+    assert r.svc.settings.checkin.time == "21:00"
+
+
+def test_reload_listens_for_new_phrases_from_the_next_frame(reloadable):
+    r = reloadable
+    first = r.svc.listener.spotter
+    r.path.write_text(r.base + '[listen]\nphrases = ["time for a break"]\n')
+    assert request(r.socket, "reload")["ok"]
+    assert [p for p, _ in r.spotters] == [("let's take a pause",), ("time for a break",)]
+    assert r.svc.listener.spotter is r.spotters[-1][1]
+    assert first.closed
+
+
+def test_pins_changed_in_the_file_wait_for_a_restart(reloadable):
+    r = reloadable
+    r.path.write_text(r.base + '[gpio]\nled_pin = 12\n')
+    reply = request(r.socket, "reload")
+    assert reply == {"ok": True, "message": "settings reloaded; [gpio] take effect at the next restart"}

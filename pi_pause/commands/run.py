@@ -23,11 +23,15 @@ def run_command(args, settings: config.Settings) -> int:
         # In a terminal, say when things happened; the journal adds its own time.
         for handler in logging.getLogger().handlers:
             handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    options = Options(simulate=args.simulate, input=args.input, sound_dir=args.sound_dir)
+    options = Options(simulate=args.simulate, input=args.input, sound_dir=args.sound_dir,
+                      config=args.config)
     service = Service(settings, options)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
+    # systemctl reload pi-pause: read the settings again, off the signal handler's thread
+    signal.signal(signal.SIGHUP, lambda *_: threading.Thread(
+        target=service.reload, name="reload", daemon=True).start())
     try:
         service.start(stopping)
         code = service.wait(stopping)

@@ -49,6 +49,7 @@ class Listener:
         self.guard = guard
         self.post = post
         self.name = name
+        self._spotter_lock = threading.Lock()  # held while a frame is fed
         self.stopped = threading.Event()
         self.finished = threading.Event()  # set when the thread has ended
         self.available = threading.Event()  # set while the source delivers audio
@@ -61,6 +62,17 @@ class Listener:
     def stop(self) -> None:
         self.stopped.set()
         self._thread.join(timeout=3)
+
+    def replace_spotter(self, spotter) -> None:
+        """Listen with ``spotter`` from the next frame on (new phrases, another engine).
+
+        The swap waits for a frame being fed to finish, and the old spotter is closed
+        after it, so no frame is ever fed to a closed engine.
+        """
+        with self._spotter_lock:
+            old, self.spotter = self.spotter, spotter
+        if old is not spotter:
+            old.close()
 
     def _run(self) -> None:
         try:
@@ -110,9 +122,10 @@ class Listener:
                 continue
             if not self.guard.is_open():
                 continue  # possibly our own voice: never even reaches the spotter
-            if self.guard.generation != heard_generation:
-                self.spotter.reset()  # forget half-heard words from before the device spoke
-                heard_generation = self.guard.generation
-            heard = self.spotter.feed(frame)
+            with self._spotter_lock:
+                if self.guard.generation != heard_generation:
+                    self.spotter.reset()  # forget half-heard words from before the device spoke
+                    heard_generation = self.guard.generation
+                heard = self.spotter.feed(frame)
             if heard is not None:
                 self.post(heard)

@@ -7,8 +7,8 @@ reads one line back::
     -> {"command": "pause"}
     <- {"ok": true, "state": "pausing", "message": "pause started"}
 
-Commands: ``pause``, ``checkin``, ``stop`` (the same as a long button press) and
-``status``. That is the whole protocol, so home automation can use it too, e.g.
+Commands: ``pause``, ``checkin``, ``stop`` (the same as a long button press),
+``status``, and ``reload`` (read the settings file again; also on SIGHUP). That is the whole protocol, so home automation can use it too, e.g.
 ``echo '{"command": "status"}' | socat - UNIX-CONNECT:/run/pi-pause/control.sock``.
 
 Only the service's user and group may connect: the socket file is mode 0660
@@ -34,7 +34,7 @@ from pi_pause.errors import UserError
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("pause", "checkin", "stop", "status")
+COMMANDS = ("pause", "checkin", "stop", "status", "reload")
 MAX_REQUEST = 1024
 REQUEST_SECONDS = 2.0
 START_HINT = "start it with 'sudo systemctl start pi-pause' or 'pi-pause run'"

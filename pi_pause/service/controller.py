@@ -74,6 +74,14 @@ class _Shutdown:
     pass
 
 
+@dataclass(frozen=True)
+class _Reconfigure:
+    """New settings for the pause, and the sessions to speak with from now on."""
+
+    pause: PauseSettings
+    sessions: object
+
+
 class Controller:
     """The pause protocol as a state machine on its own thread."""
 
@@ -110,6 +118,10 @@ class Controller:
         """Stop any session, turn the light off and end the thread."""
         self._inbox.put((_Shutdown(), None))
         self._thread.join(timeout=3)
+
+    def reconfigure(self, pause: PauseSettings, sessions) -> None:
+        """Use ``pause`` and ``sessions`` from the next script on; one in progress ends as it began."""
+        self._inbox.put((_Reconfigure(pause, sessions), None))
 
     def post(self, event) -> None:
         """Hand an event to the controller (thread-safe, never blocks)."""
@@ -204,6 +216,9 @@ class Controller:
         if isinstance(event, SessionEnded):
             return self._session_ended(event)
         if isinstance(event, _Wake):
+            return None
+        if isinstance(event, _Reconfigure):
+            self.pause, self.sessions, self.runner.sessions = event.pause, event.sessions, event.sessions
             return None
         if isinstance(event, ButtonHeld):
             self._stop_everything("stopped by a long press")

@@ -163,6 +163,7 @@ class CheckinTimer:
         self.clock = clock
         self.post = post
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a stop, or a new schedule to wait for
         self._thread = threading.Thread(target=self._run, name="checkin-timer", daemon=True)
 
     def start(self) -> CheckinTimer:
@@ -174,12 +175,19 @@ class CheckinTimer:
         self._thread.start()
         return self
 
+    def replace(self, schedule: CheckinSchedule) -> None:
+        """Keep ``schedule`` from now on (the couple changed the time or the days)."""
+        self.schedule = schedule
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=2)
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()
             now = self.clock.now()
             day = self.schedule.due(now)
             if day is not None:
@@ -188,7 +196,7 @@ class CheckinTimer:
                 continue
             nxt = self.schedule.next_check(now)
             wait = MAX_WAIT_SECONDS if nxt is None else _seconds_between(now, nxt)
-            self.clock.sleep(min(max(wait, 0.0), MAX_WAIT_SECONDS), self._stop)
+            self.clock.sleep(min(max(wait, 0.0), MAX_WAIT_SECONDS), self._wake)
 
 
 def _seconds_between(a: datetime, b: datetime) -> float:

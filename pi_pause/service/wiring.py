@@ -66,6 +66,7 @@ class Options:
     simulate: bool = False
     input: Path | None = None
     sound_dir: Path | None = None
+    config: Path | None = None  # the settings file read again on 'reload' (None: the default)
 
 
 class Service:
@@ -83,6 +84,7 @@ class Service:
         self.out = out if out is not None else sys.stdout
         self.keyboard_stream = keyboard
         self._closers: list = []
+        self._reload_lock = threading.Lock()
         self.listener: Listener | None = None
         if options.input is not None:
             WavInput(options.input)  # a bad file is refused now, in one line, not later
@@ -191,7 +193,48 @@ class Service:
             text += f"; {listener.name} unavailable, retrying"
         self.notifier.status(text)
 
+    def reload(self) -> dict:
+        """Read the settings file again and use it without a restart (``reload``, SIGHUP).
+
+        A file that does not parse, or a phrase the engine cannot hear, is refused with its
+        one-line error and the running settings stay in force. New pause, breathing and
+        voice settings apply from the next script (clips are rendered first, in this
+        thread); new phrases from the next frame; a new check-in time at once. Pins and
+        folders are only read at start: a change there is kept for the next restart.
+        """
+        if self.listener is None:
+            return {"ok": False, "error": "the service is still starting; try again in a moment"}
+        with self._reload_lock:
+            old = self.settings
+            try:
+                new = config.load(self.options.config)
+                spotter = self.parts.open_spotter(new) if new.listen != old.listen else None
+            except UserError as exc:
+                log.warning("settings not reloaded: %s", exc)
+                return {"ok": False, "error": str(exc)}
+            if spotter is not None:
+                self.listener.replace_spotter(spotter)
+                self.spotter = spotter
+            if new.checkin != old.checkin:
+                self.schedule = CheckinSchedule.from_settings(new, tz=self.clock.tz)
+                self.timer.replace(self.schedule)
+            if new.voice != old.voice or new.pause != old.pause:
+                kwargs = {"clock": self.sessions_clock} if self.sessions_clock is not None else {}
+                sessions = self.parts.make_sessions(new, self.player, self.light, **kwargs)
+                sessions.prepare()
+                self.sessions = sessions
+                self.controller.reconfigure(new.pause, sessions)
+            self.settings = new
+            later = [name for name in ("gpio", "paths") if getattr(new, name) != getattr(old, name)]
+            message = "settings reloaded"
+            if later:
+                message += "; " + " and ".join(f"[{n}]" for n in later) + " take effect at the next restart"
+            log.info("%s", message)
+            return {"ok": True, "message": message}
+
     def _command(self, name: str) -> dict:
+        if name == "reload":
+            return self.reload()
         reply = self.controller.command(name)
         if name == "status":
             reply["microphone"] = "listening" if self.listener.available.is_set() else "unavailable"
