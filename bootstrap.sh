@@ -17,7 +17,8 @@
 #                           /usr/local files (users and groups too) under DIR;
 #                           systemd is not asked, and the service counts as
 #                           running once bootstrap has started it
-#   PI_PAUSE_YES=1          do not ask before changing the system
+#   PI_PAUSE_YES=1          do not ask before changing the system (and leave the
+#                           settings page off)
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd -P)
@@ -54,11 +55,12 @@ $on_pi && python=/usr/bin/python3
 
 # System packages: PortAudio for sounddevice, venv for Python; on a Pi, lgpio
 # for gpiozero (apt's build matches the kernel) and arecord/aplay (alsa-utils),
-# which the doctor's advice uses; for tests, systemd-analyze, shellcheck and
-# espeak-ng (Korean test speech for the Vosk engine).
+# which the doctor's advice uses; for tests, systemd-analyze, shellcheck,
+# espeak-ng (Korean test speech for the Vosk engine) and headless Chromium with
+# its driver (the settings page, tried in a real browser).
 packages=(libportaudio2 python3-venv)
 $on_pi && packages+=(python3-lgpio alsa-utils)
-[ "$what" = test ] && packages+=(systemd shellcheck espeak-ng)
+[ "$what" = test ] && packages+=(systemd shellcheck espeak-ng chromium chromium-driver)
 missing=()
 dpkg_db=(); [ -n "$sysroot" ] && dpkg_db=(--admindir="$sysroot/var/lib/dpkg")
 for p in "${packages[@]}"; do
@@ -116,6 +118,8 @@ vosk_name=vosk-small-en-us
 vosk_folder=models/vosk-model-small-en-us-0.15   # the manifest's folder; a test keeps them in step
 etc_config=/etc/pi-pause/config.toml
 unit=/etc/systemd/system/pi-pause.service
+web_unit=/etc/systemd/system/pi-pause-web.service
+web_wants=/etc/systemd/system/multi-user.target.wants/pi-pause-web.service
 wants=/etc/systemd/system/multi-user.target.wants/pi-pause.service
 sysusers=/etc/sysusers.d/pi-pause.conf
 bin_link=/usr/local/bin/pi-pause
@@ -178,12 +182,14 @@ install_on_pi() {
 
   # The unit names /opt/pi-pause; installed, it names this checkout.
   rendered_unit=$(mktemp)
-  trap 'rm -f "$rendered_unit"' EXIT
+  rendered_web_unit=$(mktemp)
+  trap 'rm -f "$rendered_unit" "$rendered_web_unit"' EXIT
   sed "s|/opt/pi-pause|$here|g" systemd/pi-pause.service > "$rendered_unit"
+  sed "s|/opt/pi-pause|$here|g" systemd/pi-pause-web.service > "$rendered_web_unit"
 
   # What is left to do, decided before anything changes.
   local todo=() ready=() need_user=false need_admin=false need_folders=false
-  local need_link=false need_unit=false need_enable=false start="" f
+  local need_link=false need_unit=false need_web_unit=false need_enable=false start="" f
   if [ ${#missing[@]} -gt 0 ]; then
     todo+=("install the apt packages ${missing[*]} (of: ${packages[*]})")
   else
@@ -217,6 +223,8 @@ install_on_pi() {
   else need_link=true; todo+=("link $bin_link to $here/.venv/bin/pi-pause, so 'pi-pause' works anywhere"); fi
   if cmp -s "$rendered_unit" "$(on_disk "$unit")"; then ready+=("the systemd unit $unit")
   else need_unit=true; todo+=("install the systemd unit $unit, running $here/.venv/bin/pi-pause run"); fi
+  if cmp -s "$rendered_web_unit" "$(on_disk "$web_unit")"; then ready+=("the settings page's unit $web_unit")
+  else need_web_unit=true; todo+=("install the settings page's unit $web_unit (off until you turn it on)"); fi
   if [ -L "$(on_disk "$wants")" ]; then ready+=("pi-pause starts at boot")
   else need_enable=true; todo+=("enable pi-pause at boot (systemctl enable pi-pause)"); fi
   if running; then
@@ -299,6 +307,12 @@ install_on_pi() {
   if $need_unit; then
     say "installing the systemd unit $unit"
     as_root install -m 0644 "$rendered_unit" "$unit"
+  fi
+  if $need_web_unit; then
+    say "installing the settings page's unit $web_unit (off until you turn it on)"
+    as_root install -m 0644 "$rendered_web_unit" "$web_unit"
+  fi
+  if $need_unit || $need_web_unit; then
     as_root systemctl daemon-reload
   fi
 
@@ -333,6 +347,7 @@ install_on_pi() {
   fi
 
   clock_note
+  offer_settings_page
   say "done. pi-pause runs as a service and starts at boot."
   echo "    Follow what it does:  journalctl -u pi-pause -f"
   echo "    What it is doing now: pi-pause status"
@@ -341,6 +356,38 @@ install_on_pi() {
   if $need_admin; then
     echo "    Log out and in again first: 'pi-pause status' needs the group $user you were just added to."
   fi
+}
+
+# The settings page (pi-pause web) is off until the couple turn it on: asked here
+# when someone is at the terminal, never with PI_PAUSE_YES=1.
+offer_settings_page() {
+  local reply password again address
+  address="http://$(hostname 2>/dev/null || echo pi-pause).local:8080"
+  if [ -L "$(on_disk "$web_wants")" ]; then
+    say "the settings page is on: $address (turn it off: sudo systemctl disable --now pi-pause-web)"
+    return 0
+  fi
+  if [ -n "$dry" ] || [ -n "${PI_PAUSE_YES:-}" ] || [ ! -t 0 ]; then
+    say "the settings page is off; README.md, \"A settings page\", says how to turn it on"
+    return 0
+  fi
+  echo "A settings page lets you change the phrase, the check-in time, the break and the voice"
+  echo "from a phone on your home network ($address), behind a password."
+  read -r -p "Turn it on? [y/N] " reply || reply=n
+  case "$reply" in [yY]*) ;; *) say "the settings page stays off"; return 0 ;; esac
+  read -r -s -p "Choose its password (8 characters or more): " password || password=""; echo
+  read -r -s -p "The same again: " again || again=""; echo
+  if [ "$password" != "$again" ]; then
+    say "the two passwords differ; the settings page stays off (README.md, \"A settings page\")"
+    return 0
+  fi
+  if ! printf '%s\n' "$password" | as_root runuser -u "$user" -- env -C "${folders[0]}" \
+      "$here/.venv/bin/pi-pause" web password; then
+    say "the password was not saved (the line above says why); the settings page stays off"
+    return 0
+  fi
+  as_root systemctl enable --now pi-pause-web
+  say "the settings page is on: $address"
 }
 
 # The Pi has no battery-backed clock: until it reaches a time server after boot,

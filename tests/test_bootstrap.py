@@ -82,6 +82,8 @@ def installed(checkout: Path, sysroot: Path) -> None:
     (units / "multi-user.target.wants").mkdir(parents=True)
     unit = (checkout / "systemd" / "pi-pause.service").read_text()
     (units / "pi-pause.service").write_text(unit.replace("/opt/pi-pause", str(checkout)))
+    web = (checkout / "systemd" / "pi-pause-web.service").read_text()
+    (units / "pi-pause-web.service").write_text(web.replace("/opt/pi-pause", str(checkout)))
     (units / "multi-user.target.wants" / "pi-pause.service").symlink_to(units / "pi-pause.service")
     for folder in ("var/lib/pi-pause", "var/cache/pi-pause", "usr/local/bin"):
         (sysroot / folder).mkdir(parents=True)
@@ -125,6 +127,18 @@ def test_pi_dry_run_shows_the_plan_first_then_every_command_and_changes_nothing(
     assert not (checkout / ".venv").exists() and list(tmp_path.iterdir()) == []
 
 
+def test_the_settings_page_is_installed_but_stays_off_unless_asked_for(checkout, tmp_path):
+    result = bootstrap(checkout, tmp_path)  # no terminal: nobody to ask
+    plan, commands = plan_and_commands(result.stdout)
+    sudo = "" if os.geteuid() == 0 else "sudo "
+    assert ("install the settings page's unit /etc/systemd/system/pi-pause-web.service "
+            "(off until you turn it on)") in plan
+    web_unit = [c for c in commands if "pi-pause-web.service" in c]
+    assert len(web_unit) == 1 and web_unit[0].startswith(f"{sudo}install -m 0644 ")
+    assert not [c for c in commands if "enable" in c and "pi-pause-web" in c]
+    assert 'the settings page is off; README.md, "A settings page", says how to turn it on' in result.stdout
+
+
 def test_an_existing_config_is_never_overwritten(checkout, tmp_path):
     mine = tmp_path / "etc" / "pi-pause" / "config.toml"
     mine.parent.mkdir(parents=True)
@@ -151,7 +165,7 @@ def test_a_second_run_changes_nothing_and_an_update_restarts_the_service(checkou
     _, commands = plan_and_commands(again.stdout)
     assert all(c.split(" -- ")[0].endswith("runuser -u pi-pause") for c in commands), commands
 
-    with open(checkout / "pi_pause" / "controller.py", "a") as f:
+    with open(checkout / "pi_pause" / "service" / "controller.py", "a") as f:
         f.write("# updated\n")  # as after a git pull
     updated = bootstrap(checkout, tmp_path)
     plan, commands = plan_and_commands(updated.stdout)

@@ -87,3 +87,29 @@ def test_sysusers_snippet_creates_the_user_in_audio_and_gpio(tmp_path):
     out = result.stdout + result.stderr
     assert "Creating user 'pi-pause'" in out
     assert "Creating group 'gpio'" in out and "Creating group 'audio'" in out
+
+
+WEB_UNIT = ROOT / "systemd" / "pi-pause-web.service"
+
+
+def test_systemd_analyze_verify_accepts_the_settings_page_unit(tmp_path):
+    text = re.sub(r"(?m)^ExecStart=.*$", f"ExecStart={sys.executable} -m pi_pause web", WEB_UNIT.read_text())
+    unit = tmp_path / "pi-pause-web.service"
+    unit.write_text(text)
+    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "pi-pause-web.service" not in result.stderr
+
+
+def test_the_settings_page_unit_has_no_devices_and_only_the_local_network():
+    d = {}
+    for line in WEB_UNIT.read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            d.setdefault(key, []).append(value)
+    assert d["PrivateDevices"] == ["yes"] and d["DevicePolicy"] == ["closed"]
+    assert "SupplementaryGroups" not in d  # neither audio nor gpio
+    assert d["IPAddressDeny"] == ["any"] and "192.168.0.0/16" in d["IPAddressAllow"][0]
+    assert d["ReadWritePaths"] == ["/etc/pi-pause"] and d["User"] == ["pi-pause"]
+    assert "[Install]" in WEB_UNIT.read_text()

@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="show what the running service is doing")
     p.add_argument("--json", action="store_true", help="print the raw JSON reply")
     p.set_defaults(func=_lazy("trigger", "status_command"))
+    p = sub.add_parser("web", help="the settings page on the home network (or: web password)")
+    p.add_argument("action", nargs="?", choices=("serve", "password"), default="serve",
+                   help="serve the page (default), or set its password")
+    p.add_argument("--listen", default="*:8080", metavar="HOST:PORT",
+                   help="where to listen (default: every address of this machine, port 8080)")
+    p.set_defaults(func=_lazy("web", "web_command"))
     p = sub.add_parser("doctor", help="check config, audio devices, models, voice, GPIO and "
                                       "folders; print a fix for each problem")
     p.set_defaults(func=_lazy("doctor", "doctor_command"))

@@ -1,0 +1,59 @@
+"""``pi-pause web``: the settings page on the home network, and its password.
+
+``pi-pause web`` serves :mod:`pi_pause.web` with waitress (a small, pure-Python WSGI
+server that suits a Pi) until stopped; ``pi-pause web password`` stores the couple's
+password (read from the terminal twice, or one line from a pipe::
+
+    printf 'four unrelated words\\n' | sudo -u pi-pause pi-pause web password
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+
+from pi_pause import config, dirs
+from pi_pause.errors import UserError
+from pi_pause.service.control_socket import request_service
+from pi_pause.web.app import MAX_BODY, create_app
+from pi_pause.web.guard import Passwords
+
+log = logging.getLogger("pi_pause")
+
+DEFAULT_LISTEN = "*:8080"
+
+
+def web_command(args, settings: config.Settings) -> int:
+    if args.action == "password":
+        return _set_password(settings)
+    import waitress
+
+    path = args.config or config.DEFAULT_CONFIG_PATH
+    app = create_app(path, dirs.state_dir(settings), lambda command: request_service(settings, command))
+    if not Passwords(dirs.state_dir(settings)).is_set:
+        log.warning("no password yet: set one with 'pi-pause web password' before signing in")
+    log.info("settings page on http://%s (Ctrl-C to stop)", args.listen.replace("*", "pi-pause.local"))
+    try:
+        waitress.serve(app, listen=args.listen, threads=4, max_request_body_size=MAX_BODY,
+                       ident="pi-pause", _quiet=True)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot listen on {args.listen} ({exc}); pick another with --listen HOST:PORT") from None
+    return 0
+
+
+def _set_password(settings: config.Settings) -> int:
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password for the settings page: ")
+        if getpass.getpass("Again: ") != first:
+            raise UserError("the two passwords differ; nothing was changed")
+    else:
+        first = sys.stdin.readline().rstrip("\n")
+    passwords = Passwords(dirs.state_dir(settings))
+    try:
+        passwords.set(first)
+    except OSError as exc:
+        raise UserError(f"cannot write {passwords.path} ({exc.strerror or exc}); run it as the "
+                        "service user: sudo -u pi-pause pi-pause web password") from None
+    print(f"password saved in {passwords.path}")
+    return 0

@@ -1,0 +1,1 @@
+"""The optional settings page on the home network (``pi-pause web``)."""

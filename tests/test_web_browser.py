@@ -1,0 +1,99 @@
+"""The settings page in a real browser, against a running simulated service.
+
+Headless Chromium (Debian's ``chromium`` and ``chromium-driver``) signs in to
+``pi-pause web``, moves the nightly check-in, and the service, running all the
+while, takes the new time up without a restart.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service as DriverService
+from selenium.webdriver.common.by import By
+
+from pi_pause import config
+from pi_pause.service.control_socket import request
+from pi_pause.service.systemd_notify import Notifier
+from pi_pause.service.wiring import Options, Service
+from pi_pause.wallclock import ManualClock
+from tests.conftest import ROOT
+from tests.standins import ScriptedSessions, eventually, stand_in_parts
+from tests.test_listener import CountingSpotter, ScriptedMic
+
+PASSWORD = "four unrelated words"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def browser():
+    chromium = shutil.which("chromium")
+    driver = shutil.which("chromedriver")
+    assert chromium and driver, "bootstrap.sh test installs chromium and chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=420,900"):
+        options.add_argument(flag)
+    b = webdriver.Chrome(service=DriverService(executable_path=driver), options=options)
+    yield b
+    b.quit()
+
+
+@pytest.fixture
+def running(tmp_path):
+    """A simulated service and the settings page, both reading tmp_path/config.toml."""
+    path = tmp_path / "config.toml"
+    path.write_text(f'# our settings\n[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
+                    f'socket = "{tmp_path / "control.sock"}"\n[checkin]\ntime = "21:00"\n')
+    clock = ManualClock(datetime(2026, 6, 3, 20, 50, tzinfo=ZoneInfo("Europe/London")))
+    parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=ScriptedSessions())
+    service = Service(config.load(path), Options(simulate=True, config=path), parts=parts, clock=clock,
+                      notifier=Notifier(""), out=io.StringIO(), keyboard=io.StringIO("")).start()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "pi_pause", "--config", str(path), "web", "password"],
+                   input=PASSWORD + "\n", text=True, check=True, env=env, timeout=60)
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "pi_pause", "--config", str(path), "web",
+                            "--listen", f"127.0.0.1:{port}"], env=env)
+    deadline = time.monotonic() + 30
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        assert time.monotonic() < deadline and web.poll() is None, "pi-pause web did not start"
+        time.sleep(0.1)
+    yield type("Running", (), {"url": f"http://127.0.0.1:{port}", "path": path, "service": service,
+                                "socket": tmp_path / "control.sock"})
+    web.terminate()
+    web.wait(timeout=10)
+    service.stop()
+
+
+def test_a_couple_signs_in_and_moves_the_checkin_and_the_service_uses_it(browser, running):
+    assert request(running.socket, "status")["next_checkin"] == "2026-06-03T21:00+01:00"
+    browser.get(running.url)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    assert "idle, listening" in browser.find_element(By.ID, "status").text
+
+    time_field = browser.find_element(By.ID, "checkin.time")
+    browser.execute_script("arguments[0].value = '21:45'", time_field)  # as the time picker would
+    browser.find_element(By.CSS_SELECTOR, "#checkin button[type=submit]").click()
+
+    assert "Saved; settings reloaded." in browser.find_element(By.CSS_SELECTOR, ".note.ok").text
+    assert request(running.socket, "status")["next_checkin"] == "2026-06-03T21:45+01:00"
+    assert config.load(running.path).checkin.time == "21:45"
+    assert running.path.read_text().startswith("# our settings\n")
+    eventually(lambda: "21:45" in browser.find_element(By.ID, "status").text or browser.refresh())
