@@ -300,3 +300,20 @@ def test_a_script_longer_than_the_break_finishes_first_without_spinning(rig):
     sessions.hold.discard("pause")
     controller.post(ButtonPressed())  # skip: the script moves on and ends
     eventually(lambda: sessions.kinds() == ["pause", "return"])
+
+
+def test_a_voice_sample_plays_only_when_idle_and_a_press_ends_it(rig, tmp_path):
+    controller, sessions, _, _, _ = rig
+    sessions.hold.add("sample")
+    with ControlServer(tmp_path / "control.sock", controller.command) as server:
+        played = request(server.path, "sample")
+        assert played["ok"] and played["message"] == "playing a voice sample"
+        assert request(server.path, "status")["state"] == "sampling"
+        assert request(server.path, "pause")["error"] == "a voice sample is already in progress"
+        controller.post(ButtonPressed())
+        eventually(lambda: controller.state is State.IDLE)
+        assert sessions.finished == [("sample", "cancelled")]
+        request(server.path, "pause")
+        eventually(lambda: controller.state is State.ON_BREAK)
+        assert request(server.path, "sample")["error"] == "a pause is in progress; try the sample afterwards"
+    assert sessions.kinds() == ["sample", "pause"]

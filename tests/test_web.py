@@ -94,8 +94,10 @@ def test_the_buttons_reach_the_service(page):
     for what in ("pause", "checkin", "stop"):
         reply = post(page.client, "/action", {"what": what})
         assert reply.status_code == 302
-    assert [c for c in page.service.commands if c != "status"] == ["pause", "checkin", "stop"]
-    assert "stop started" in get(page.client, "/").get_data(as_text=True)
+    post(page.client, "/action", {"what": "sample"})
+    assert [c for c in page.service.commands if c != "status"] == ["pause", "checkin", "stop", "sample"]
+    assert "sample started" in get(page.client, "/").get_data(as_text=True)
+    assert post(page.client, "/action", {"what": "reload"}).status_code == 400
 
 
 def test_a_change_is_saved_with_its_comments_and_the_service_reloads(page):

@@ -8,7 +8,8 @@ reads one line back::
     <- {"ok": true, "state": "pausing", "message": "pause started"}
 
 Commands: ``pause``, ``checkin``, ``stop`` (the same as a long button press),
-``status``, and ``reload`` (read the settings file again; also on SIGHUP). That is the whole protocol, so home automation can use it too, e.g.
+``status``, ``reload`` (read the settings file again; also on SIGHUP) and ``sample``
+(speak a short sample with the voice in force, when idle). That is the whole protocol, so home automation can use it too, e.g.
 ``echo '{"command": "status"}' | socat - UNIX-CONNECT:/run/pi-pause/control.sock``.
 
 Only the service's user and group may connect: the socket file is mode 0660
@@ -34,7 +35,7 @@ from pi_pause.errors import UserError
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("pause", "checkin", "stop", "status", "reload")
+COMMANDS = ("pause", "checkin", "stop", "status", "reload", "sample")
 MAX_REQUEST = 1024
 REQUEST_SECONDS = 2.0
 START_HINT = "start it with 'sudo systemctl start pi-pause' or 'pi-pause run'"

@@ -62,6 +62,7 @@ class State(enum.Enum):
     ON_BREAK = "on_break"
     RETURNING = "returning"
     CHECKING_IN = "checking_in"
+    SAMPLING = "sampling"  # a voice sample asked for from the settings page
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class Controller:
             State.ON_BREAK: f"on a break until {at}",
             State.RETURNING: "return cue",
             State.CHECKING_IN: "nightly check-in",
+            State.SAMPLING: "playing a voice sample",
         }[state]
         reply = {"ok": True, "state": state.value, "message": message}
         if back and state in (State.PAUSING, State.ON_BREAK):
@@ -262,6 +264,9 @@ class Controller:
             log.info("check-in dismissed")
             self.runner.end()
             self._to_idle()
+        elif state is State.SAMPLING:
+            self.runner.end()
+            self._to_idle()
 
     def _command(self, name: str, state: State) -> dict:
         if name == "pause":
@@ -276,6 +281,14 @@ class Controller:
                         "error": f"a {_noun(state)} is in progress; try again later"}
             self._begin_checkin("'trigger checkin'")
             return {"ok": True, **self.status(), "message": "check-in started"}
+        if name == "sample":
+            if state is not State.IDLE:
+                return {"ok": False, "state": state.value,
+                        "error": f"a {_noun(state)} is in progress; try the sample afterwards"}
+            self._set(State.SAMPLING, deadline=None, back=None)
+            log.info("voice sample")
+            self.runner.start("sample", {})
+            return {"ok": True, **self.status(), "message": "playing a voice sample"}
         return {"ok": False, "error": f"unknown command {name!r}"}
 
     # -- the protocol's steps -----------------------------------------------------
@@ -348,6 +361,8 @@ class Controller:
         elif state is State.CHECKING_IN:
             log.info("check-in finished")
             self._to_idle()
+        elif state is State.SAMPLING:
+            self._to_idle()
         return None
 
     def _stop_everything(self, why: str | None) -> None:
@@ -377,4 +392,4 @@ class Controller:
 
 
 def _noun(state: State) -> str:
-    return "check-in" if state is State.CHECKING_IN else "pause"
+    return {State.CHECKING_IN: "check-in", State.SAMPLING: "voice sample"}.get(state, "pause")

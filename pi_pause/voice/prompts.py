@@ -29,7 +29,7 @@ from pi_pause.voice.spoken_time import FORMS, TimeWords
 
 
 PROMPTS_DIR = config.PROJECT_ROOT / "prompts"
-KINDS = ("pause", "return", "checkin")
+KINDS = ("pause", "return", "checkin", "sample")
 PLACEHOLDERS = ("return_time", "break_minutes", "extend_minutes")
 MIN_VARIANTS = 5
 CONFIGURED = "configured"  # breathe = "configured": the pattern named in [pause] breathing
