@@ -107,6 +107,7 @@ def test_a_change_is_saved_with_its_comments_and_the_service_reloads(page):
     settings = config.load(page.path)
     assert settings.checkin.time == "21:30" and settings.checkin.days == ("mon", "fri")
     assert page.path.read_text().startswith("# ours\n")
+    assert "enabled" not in page.path.read_text()  # left at its default: not written
     assert page.service.commands[-1] == "reload"
     assert "Saved; settings reloaded." in get(page.client, "/").get_data(as_text=True)
 
@@ -121,6 +122,14 @@ def test_every_group_of_settings_can_be_changed(page):
     assert s.listen.phrases == ("time for a break",)
     assert (s.pause.break_minutes, s.pause.breathing) == (30, "resonance")
     assert (s.voice.length_scale, s.voice.volume) == (1.3, 0.6)
+
+
+def test_saving_what_is_already_in_force_changes_nothing(page):
+    sign_in(page.client)
+    before = page.path.read_text()
+    post(page.client, "/settings", {"group": "voice", "voice.length_scale": "1.15", "voice.volume": "0.8"})
+    assert page.path.read_text() == before and "reload" not in page.service.commands
+    assert "Nothing to change." in get(page.client, "/").get_data(as_text=True)
 
 
 def test_a_bad_value_is_refused_in_one_line_and_the_file_is_untouched(page):

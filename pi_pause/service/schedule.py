@@ -178,6 +178,8 @@ class CheckinTimer:
     def replace(self, schedule: CheckinSchedule) -> None:
         """Keep ``schedule`` from now on (the couple changed the time or the days)."""
         self.schedule = schedule
+        nxt = schedule.next_check(self.clock.now())
+        log.info("next check-in %s", "off" if nxt is None else nxt.strftime("%a %d %b %H:%M %Z"))
         self._wake.set()
 
     def stop(self) -> None:

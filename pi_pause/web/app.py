@@ -145,7 +145,14 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
         if group not in GROUPS:
             abort(400, "unknown group of settings")
         try:
-            settings_file.change({field: _value(field, request.form) for field in GROUPS[group]})
+            current = settings_file.read()
+            wanted = {field: _value(field, request.form) for field in GROUPS[group]}
+            # Only what differs is written: a value left at its default stays out of the file.
+            changes = {(s, k): v for (s, k), v in wanted.items() if getattr(getattr(current, s), k) != v}
+            if not changes:
+                flash("Nothing to change.", "ok")
+                return redirect(url_for("home"))
+            settings_file.change(changes)
         except config.ConfigError as exc:
             flash(str(exc), "error")
             return redirect(url_for("home"))
