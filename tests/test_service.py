@@ -13,6 +13,7 @@ import dataclasses
 import io
 import os
 import socket
+import threading
 import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -37,7 +38,7 @@ class SlowToPrepare(ScriptedSessions):
 
     prepare_seconds = 0.0
 
-    def prepare(self, stop=None):
+    def prepare(self, prune=True, stop=None):
         time.sleep(self.prepare_seconds)
 
 
@@ -181,7 +182,8 @@ def test_reload_moves_the_checkin_and_changes_the_break_without_a_restart(reload
     eventually(lambda: r.svc.controller.pause.break_minutes == 25)
     settings, fresh = r.sessions[-1]
     assert len(r.sessions) == 2 and settings.pause.break_minutes == 25
-    assert r.svc.controller.runner.sessions is fresh  # the next pause speaks with the new settings
+    # the next pause speaks with the new settings, once their clips are ready
+    eventually(lambda: r.svc.controller.runner.sessions is fresh)
     assert len(r.spotters) == 1  # the phrases did not change: the model is not loaded again
 
 
@@ -211,3 +213,24 @@ def test_pins_changed_in_the_file_wait_for_a_restart(reloadable):
     r.path.write_text(r.base + '[gpio]\nled_pin = 12\n')
     reply = request(r.socket, "reload")
     assert reply == {"ok": True, "message": "settings reloaded; [gpio] take effect at the next restart"}
+
+
+def test_a_new_voice_keeps_the_old_one_speaking_until_its_clips_are_rendered(reloadable):
+    r = reloadable
+    first = r.svc.controller.runner.sessions
+    rendering = threading.Event()
+
+    class SlowVoice(ScriptedSessions):
+        def prepare(self, prune=True, stop=None):
+            assert not prune  # the clips of the voice in force must stay
+            rendering.wait(5)
+
+    slow = SlowVoice()
+    r.svc.parts = dataclasses.replace(r.svc.parts, make_sessions=lambda s, player, light, **kw: slow)
+    r.path.write_text(r.base + '[checkin]\ntime = "21:00"\n[voice]\nlength_scale = 1.4\n')
+    reply = request(r.socket, "reload")
+    assert reply["message"] == "settings reloaded; the new voice speaks once its clips are rendered"
+    time.sleep(0.1)
+    assert r.svc.controller.runner.sessions is first  # still rendering: the old voice speaks
+    rendering.set()
+    eventually(lambda: r.svc.controller.runner.sessions is slow)

@@ -21,7 +21,7 @@ from pi_pause.web.guard import Passwords
 
 log = logging.getLogger("pi_pause")
 
-DEFAULT_LISTEN = "*:8080"
+RELOAD_SECONDS = 60.0
 
 
 def web_command(args, settings: config.Settings) -> int:
@@ -30,7 +30,9 @@ def web_command(args, settings: config.Settings) -> int:
     import waitress
 
     path = args.config or config.DEFAULT_CONFIG_PATH
-    app = create_app(path, dirs.state_dir(settings), lambda command: request_service(settings, command))
+    # A reload may load a new speech model first (seconds on a Pi): give it time.
+    app = create_app(path, dirs.state_dir(settings), lambda command: request_service(
+        settings, command, timeout=RELOAD_SECONDS if command == "reload" else 5.0))
     if not Passwords(dirs.state_dir(settings)).is_set:
         log.warning("no password yet: set one with 'pi-pause web password' before signing in")
     log.info("settings page on http://%s (Ctrl-C to stop)", args.listen.replace("*", "pi-pause.local"))

@@ -45,8 +45,9 @@ class Light(Protocol):
 class Sessions(Protocol):
     """The spoken scripts: ``pause``, ``return`` and ``checkin``."""
 
-    def prepare(self, stop: threading.Event | None = None) -> object:
-        """Make every clip ready before the first pause (render what is not cached)."""
+    def prepare(self, prune: bool = True, stop: threading.Event | None = None) -> object:
+        """Make every clip ready before the first pause (render what is not cached; with
+        ``prune``, remove clips no script needs any more); ``stop`` ends it early."""
 
     def run(self, kind: str, *, cancel: threading.Event, skip: threading.Event,
             context: dict) -> None:

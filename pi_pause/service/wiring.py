@@ -85,6 +85,8 @@ class Service:
         self.keyboard_stream = keyboard
         self._closers: list = []
         self._reload_lock = threading.Lock()
+        self._clips_for = 0  # which reload the clips being rendered belong to
+        self._stopping = threading.Event()
         self.listener: Listener | None = None
         if options.input is not None:
             WavInput(options.input)  # a bad file is refused now, in one line, not later
@@ -197,10 +199,11 @@ class Service:
         """Read the settings file again and use it without a restart (``reload``, SIGHUP).
 
         A file that does not parse, or a phrase the engine cannot hear, is refused with its
-        one-line error and the running settings stay in force. New pause, breathing and
-        voice settings apply from the next script (clips are rendered first, in this
-        thread); new phrases from the next frame; a new check-in time at once. Pins and
-        folders are only read at start: a change there is kept for the next restart.
+        one-line error and the running settings stay in force. New phrases are heard from
+        the next frame; a new check-in time and break length apply at once; new voice and
+        breathing settings from the first script after their clips are rendered (in the
+        background: that can take minutes on a Pi, and the old clips speak meanwhile).
+        Pins and folders are only read at start: a change there waits for a restart.
         """
         if self.listener is None:
             return {"ok": False, "error": "the service is still starting; try again in a moment"}
@@ -218,19 +221,38 @@ class Service:
             if new.checkin != old.checkin:
                 self.schedule = CheckinSchedule.from_settings(new, tz=self.clock.tz)
                 self.timer.replace(self.schedule)
+            message = "settings reloaded"
             if new.voice != old.voice or new.pause != old.pause:
+                self.controller.reconfigure(new.pause, self.sessions)
                 kwargs = {"clock": self.sessions_clock} if self.sessions_clock is not None else {}
                 sessions = self.parts.make_sessions(new, self.player, self.light, **kwargs)
-                sessions.prepare()
-                self.sessions = sessions
-                self.controller.reconfigure(new.pause, sessions)
+                self._clips_for += 1
+                threading.Thread(target=self._use_when_rendered, args=(sessions, new, self._clips_for),
+                                 name="reload-clips", daemon=True).start()
+                if new.voice != old.voice:
+                    message += "; the new voice speaks once its clips are rendered"
             self.settings = new
             later = [name for name in ("gpio", "paths") if getattr(new, name) != getattr(old, name)]
-            message = "settings reloaded"
             if later:
                 message += "; " + " and ".join(f"[{n}]" for n in later) + " take effect at the next restart"
             log.info("%s", message)
             return {"ok": True, "message": message}
+
+    def _use_when_rendered(self, sessions, settings: config.Settings, generation: int) -> None:
+        """Render what ``sessions`` will say, then speak with them (unless a later reload won)."""
+        try:
+            # No pruning: the clips of the voice in force may still be needed meanwhile.
+            sessions.prepare(prune=False, stop=self._stopping)
+        except Exception as exc:  # a broken voice: keep speaking with the clips there are
+            log.error("the new voice could not be rendered (%s: %s); the old one speaks on",
+                      type(exc).__name__, exc)
+            return
+        with self._reload_lock:
+            if generation != self._clips_for or self._stopping.is_set():
+                return
+            self.sessions = sessions
+            self.controller.reconfigure(settings.pause, sessions)
+        log.info("the new settings speak from the next script")
 
     def _command(self, name: str) -> dict:
         if name == "reload":
@@ -244,6 +266,7 @@ class Service:
         return reply
 
     def stop(self) -> None:
+        self._stopping.set()
         self.notifier.stopping()
         for close in reversed(self._closers):
             if close is None:
