@@ -50,6 +50,7 @@ def browser():
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=420,900"):
         options.add_argument(flag)
     b = webdriver.Chrome(service=DriverService(executable_path=driver), options=options)
+    b.implicitly_wait(10)  # after a click, wait for the next page's elements to appear
     yield b
     b.quit()
 
