@@ -103,7 +103,7 @@ class Sessions:
 
     def run(self, kind: str, *, cancel: threading.Event, skip: threading.Event,
             context: dict) -> None:
-        """Play script ``kind`` ("pause", "return", "checkin") until its end or ``cancel``."""
+        """Play script ``kind`` ("pause", "return", "checkin", "sample") until its end or ``cancel``."""
         if kind not in self.prompts.scripts:
             raise ValueError(f"unknown script {kind!r}; expected one of {', '.join(KINDS)}")
         self.light.on()  # first, before anything that could take time
