@@ -33,6 +33,57 @@ def state_dir(settings: config.Settings) -> Path:
     return _writable(settings, "state", fallback)
 
 
+def state_file(settings: config.Settings, name: str) -> Path | None:
+    """Where the service keeps the small state file ``name``, or None to keep it in
+    memory only: a state folder that cannot be written (a read-only SD card, wrong
+    permissions) must not stop the button, the light or the schedule. Said once."""
+    try:
+        folder = state_dir(settings)
+    except config.ConfigError as exc:
+        if "state" not in _told:
+            _told.add("state")
+            log.warning("%s; until then nothing is remembered across a restart", exc)
+        return None
+    remove_stale_temporaries(folder)
+    return folder / name
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete ``*.PID.tmp`` files left in ``folder`` by a process that no longer runs
+    (killed mid-write, or a power cut); :func:`write_atomically` makes them. Returns
+    how many went. Files of a live process (``pi-pause render`` beside the service)
+    are left alone."""
+    removed = 0
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return 0
+    for path in entries:
+        parts = path.name.rsplit(".", 2)
+        if len(parts) != 3 or parts[2] != "tmp" or not parts[1].isdigit():
+            continue
+        if int(parts[1]) != os.getpid() and _process_alive(int(parts[1])):
+            continue
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    if removed:
+        log.info("removed %d unfinished temporary file(s) from %s", removed, folder)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, as another user's process
+    return True
+
+
 def _writable(settings: config.Settings, what: str, fallback: Path) -> Path:
     key = f"{what}_dir"
     configured = getattr(settings.paths, key)
@@ -57,13 +108,23 @@ def _writable(settings: config.Settings, what: str, fallback: Path) -> Path:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write, flush to the disk, then rename: a reader (or a power cut) sees the
-    old file or the new one, never half of one."""
+    old file or the new one, never half of one. When the write fails (a full disk)
+    the temporary file is removed and the error raised; one left by a kill is
+    cleaned at the next start (:func:`remove_stale_temporaries`)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # A full disk (ENOSPC) or a read-only folder: leave nothing half-written behind.
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
     try:
         fd = os.open(path.parent, os.O_RDONLY)
         try:

@@ -54,7 +54,7 @@ def phrase_train_command(args, settings) -> int:
     # The same rules as a phrase in the settings file (letters, spaces, apostrophes).
     config.parse(f"[listen]\nphrases = [{json.dumps(phrase)}]\n", source="phrase")
     recipe = phrase_data.Recipe()
-    out = spotter.trained_models_dir(settings) / (phrase_model.model_key(phrase, recipe.version) + ".npz")
+    out = spotter.trained_models_dir(settings, for_writing=True) / (phrase_model.model_key(phrase, recipe.version) + ".npz")
     if out.exists() and not args.force:
         print(f"already trained: {out} (use --force to retrain)")
         return 0

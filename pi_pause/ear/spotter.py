@@ -148,10 +148,16 @@ def vosk_model_path(settings: config.Settings):
     return settings.resolve(settings.listen.vosk_model)
 
 
-def trained_models_dir(settings: config.Settings) -> Path:
+def trained_models_dir(settings: config.Settings, for_writing: bool = False) -> Path:
     """Where ``pi-pause phrase train`` keeps phrase models (the state folder: they are costly
-    to remake)."""
-    return dirs.state_dir(settings) / "phrase-models"
+    to remake). To read them, a state folder that cannot be written will do (and the
+    shipped models need none), so only ``for_writing`` insists on a writable one."""
+    try:
+        return dirs.state_dir(settings) / "phrase-models"
+    except config.ConfigError:
+        if for_writing:
+            raise
+        return settings.resolve(settings.paths.state_dir) / "phrase-models"
 
 
 def _with_engine(settings: config.Settings, engine: str) -> config.Settings:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -66,7 +65,7 @@ class CheckinSchedule:
     def from_settings(cls, settings: config.Settings, tz: tzinfo | None = None) -> CheckinSchedule:
         c = settings.checkin
         hour, minute = (int(x) for x in c.time.split(":"))
-        state = dirs.state_dir(settings) / STATE_FILE
+        state = dirs.state_file(settings, STATE_FILE)  # None: kept in memory only
         return cls(time(hour, minute), c.days, tz, state, timedelta(minutes=c.late_minutes),
                    c.enabled)
 
@@ -127,12 +126,9 @@ class CheckinSchedule:
             return
         try:
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.state_file.with_suffix(".tmp")
-            with open(tmp, "w", encoding="utf-8") as out:
-                out.write(json.dumps({"last_fired": day.isoformat()}) + "\n")
-                out.flush()
-                os.fsync(out.fileno())  # on the card before the rename: a power cut
-            os.replace(tmp, self.state_file)  # leaves the old file or the new, never half
+            # A power cut leaves the old file or the new, never half; a full disk, nothing.
+            dirs.write_atomically(self.state_file,
+                                  (json.dumps({"last_fired": day.isoformat()}) + "\n").encode())
         except OSError as exc:
             log.warning("cannot save check-in state to %s (%s); a restart this evening "
                         "could repeat the check-in", self.state_file, exc.strerror or exc)

@@ -10,6 +10,11 @@ then renamed, so a clip is either whole or absent, never half-written::
     cache = ClipCache(Path("/var/cache/pi-pause"), voice)
     clip = cache.get("Let's take a pause.")    # reads, or renders once
     report = cache.render(all_texts)           # what `pi-pause render` does
+
+A clip that cannot be stored (the disk is full, the folder read-only) is kept in
+memory instead, and that is logged once: the voice never waits on the disk, and
+the service never dies of it. Temporary files left by an earlier run that was
+killed mid-write are removed when the cache is opened.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pi_pause.dirs import write_atomically
+from pi_pause.dirs import remove_stale_temporaries, write_atomically
 from pi_pause.voice.piper_voice import Clip, Voice
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,9 @@ class ClipCache:
         self.repaired = 0
         self._identity = voice.identity()
         self._lock = threading.Lock()
+        self._memory: dict[str, Clip] = {}  # clips the disk would not take
+        self._warned_disk = False
+        remove_stale_temporaries(self.directory)
 
     def key(self, text: str) -> str:
         blob = "\n".join((_FORMAT, self._identity, text)).encode()
@@ -66,16 +74,25 @@ class ClipCache:
 
     def load(self, text: str) -> Clip | None:
         """The cached clip, or None when absent; a damaged file is removed."""
+        kept = self._memory.get(text)
+        if kept is not None:
+            return kept
         path = self.path(text)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:  # an unreadable card: render again, into memory if need be
+            log.warning("cannot read cached clip %s (%s)", path.name, exc.strerror or exc)
+            return None
         clip = _decode(data)
         if clip is None:
             log.warning("cached clip %s is damaged; rendering it again", path.name)
             self.repaired += 1
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
         return clip
 
     def get(self, text: str) -> Clip:
@@ -117,16 +134,31 @@ class ClipCache:
         for path in self.directory.iterdir():
             stale = path.suffix == _SUFFIX and path.name not in keep
             if stale or path.name.endswith(".tmp"):
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:
+                    continue  # a read-only folder: nothing to tidy, nothing to fail
                 removed += 1
         return removed
 
     def _render(self, text: str) -> Clip:
         clip = self.voice.synthesize(text)
         self.synthesised += 1
-        self.directory.mkdir(parents=True, exist_ok=True)
-        write_atomically(self.path(text), _encode(clip))
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.path(text), _encode(clip))
+        except OSError as exc:
+            if not self._warned_disk:
+                self._warned_disk = True
+                log.warning("cannot store clips in %s (%s); keeping them in memory until "
+                            "there is room", self.directory, exc.strerror or exc)
+            self._memory[text] = clip
         return clip
+
+    @property
+    def in_memory(self) -> int:
+        """How many clips live only in memory because the disk would not take them."""
+        return len(self._memory)
 
 
 def _encode(clip: Clip) -> bytes:

@@ -68,7 +68,7 @@ class Sessions:
         self.prompts = prompts or load_prompts()
         self.cache = cache or ClipCache(dirs.cache_dir(settings), Voice.from_settings(settings))
         self.rotation = rotation if rotation is not None else Rotation(
-            dirs.state_dir(settings) / "rotation.json")
+            dirs.state_file(settings, "rotation.json"))  # None: a read-only state folder
         self._chime = Clip(chime(self.cache.voice.sample_rate), self.cache.voice.sample_rate)
         self._warned_render = False
 
@@ -123,8 +123,10 @@ class Sessions:
             self.light.off()  # e.g. a broken voice while rendering a missing clip
             raise
         finally:
-            # Saving may touch a slow SD card: never let it delay a stop.
-            threading.Thread(target=self.rotation.save, name="rotation-save", daemon=True).start()
+            # Saved here, in this thread, after the voice and the light have stopped (so
+            # it never delays a stop), and before the runner reports the end: a SIGTERM
+            # that follows cannot kill a half-done save (the service waits for it).
+            self.rotation.save()
 
     # -- helpers used by _Run --------------------------------------------------
 
