@@ -45,6 +45,7 @@ from typing import Callable
 from pi_pause.wallclock import later, return_time
 from pi_pause.config import PauseSettings
 from pi_pause.echo import EchoGuard
+from pi_pause.service.pause_record import PauseRecord
 from pi_pause.service.session_runner import SessionEnded, SessionRunner
 from pi_pause.events import ButtonHeld, ButtonPressed, CheckinDue, Command, PhraseHeard
 
@@ -53,6 +54,10 @@ log = logging.getLogger(__name__)
 # After the return cue the LED stays on this long, and a press still means
 # "10 more minutes": the couple needs a moment to decide after hearing the offer.
 RETURN_WINDOW_SECONDS = 60.0
+
+# A break whose return time passed while the service was down gets its return cue
+# at start-up, unless it ended this long ago (the device was off for the night).
+STALE_BREAK_SECONDS = 6 * 3600.0
 
 
 
@@ -83,6 +88,11 @@ class _Reconfigure:
     sessions: object
 
 
+@dataclass(frozen=True)
+class _Resume:
+    """Start-up: pick up a break that a restart interrupted (see :mod:`pause_record`)."""
+
+
 class Controller:
     """The pause protocol as a state machine on its own thread."""
 
@@ -90,7 +100,8 @@ class Controller:
                  guard: EchoGuard | None = None,
                  watchdog: Callable[[], None] = lambda: None,
                  watchdog_interval: float = 5.0,
-                 on_change: Callable[[dict], None] = lambda status: None) -> None:
+                 on_change: Callable[[dict], None] = lambda status: None,
+                 record: PauseRecord | None = None) -> None:
         self.sessions = sessions
         self.light = light
         self.pause = pause
@@ -105,6 +116,8 @@ class Controller:
         self._state = State.IDLE
         self._deadline: float | None = None        # clock.monotonic() of the next timed step
         self._return_time: datetime | None = None  # what was announced, for status
+        self.record = record if record is not None else PauseRecord(None)
+        self._shutting_down = False  # a stop for a restart keeps the record of the break
         self.runner = SessionRunner(sessions, self.guard,
                                     lambda ended: self._inbox.put((ended, None)))
         clock.on_advance(lambda: self._inbox.put((_Wake(), None)))
@@ -112,13 +125,14 @@ class Controller:
     # -- used by other threads -------------------------------------------------
 
     def start(self) -> Controller:
+        self._inbox.put((_Resume(), None))
         self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop any session, turn the light off and end the thread."""
         self._inbox.put((_Shutdown(), None))
-        self._thread.join(timeout=3)
+        self._thread.join(timeout=5)
 
     def reconfigure(self, pause: PauseSettings, sessions) -> None:
         """Use ``pause`` and ``sessions`` from the next script on; one in progress ends as it began."""
@@ -179,7 +193,9 @@ class Controller:
             except queue.Empty:
                 event, reply = _Wake(), None
             if isinstance(event, _Shutdown):
+                self._shutting_down = True
                 self._stop_everything("shutting down")
+                self.runner.close()  # let a script's last save finish before we exit
                 return
             try:
                 answer = self._handle(event)
@@ -222,6 +238,8 @@ class Controller:
         if isinstance(event, _Reconfigure):
             self.pause, self.sessions, self.runner.sessions = event.pause, event.sessions, event.sessions
             return None
+        if isinstance(event, _Resume):
+            return self._resume()
         if isinstance(event, ButtonHeld):
             self._stop_everything("stopped by a long press")
             return None
@@ -306,6 +324,24 @@ class Controller:
         log.info("%s: pause started, back together at %s", why, back.strftime("%H:%M"))
         self.runner.start("pause", {"return_time": back, "break_minutes": minutes})
 
+    def _resume(self) -> None:
+        back = self.record.load()
+        if back is None:
+            return
+        late = self.clock.now().timestamp() - back.timestamp()
+        if late < 0:
+            self.light.pulse_slow()
+            self._set(State.ON_BREAK, deadline=self.clock.monotonic() - late, back=back)
+            log.info("restarted during a break: back together at %s", back.strftime("%H:%M"))
+        elif late <= STALE_BREAK_SECONDS:
+            log.info("the break ended at %s while the service was down: return cue now",
+                     back.strftime("%H:%M"))
+            self._begin_return(late=True)
+        else:
+            log.info("a break that ended long ago (%s) was interrupted by a restart; "
+                     "not calling it back", back.strftime("%H:%M"))
+            self.record.clear()
+
     def _begin_break(self) -> None:
         self.light.pulse_slow()
         with self._lock:
@@ -313,11 +349,15 @@ class Controller:
         log.info("quiet break until %s", self._return_time.strftime("%H:%M"))
         self._changed()
 
-    def _begin_return(self) -> None:
+    def _begin_return(self, late: bool = False) -> None:
         self.light.on()
         self._set(State.RETURNING, deadline=None, back=None)
         log.info("return cue")
-        self.runner.start("return", {"extend_minutes": self.pause.extend_minutes})
+        # ``late``: the return time passed while the service was down.
+        context = {"extend_minutes": self.pause.extend_minutes}
+        if late:
+            context["late"] = True
+        self.runner.start("return", context)
 
     def _extend(self) -> None:
         self.runner.end()
@@ -382,7 +422,15 @@ class Controller:
             self._state = state
             self._deadline = deadline
             self._return_time = back
+        self._remember(state, back)
         self._changed()
+
+    def _remember(self, state: State, back: datetime | None) -> None:
+        """Keep the break on disk, synchronously, so a restart (or a power cut) keeps it."""
+        if state in (State.PAUSING, State.ON_BREAK) and back is not None:
+            self.record.save(back)
+        elif state is State.IDLE and not self._shutting_down:
+            self.record.clear()
 
     def _changed(self) -> None:
         try:

@@ -59,6 +59,7 @@ class SessionRunner:
         self.report = report
         self._current: _Running | None = None
         self._alive: set[int] = set()  # scripts whose threads have not reported yet
+        self._workers: dict[int, threading.Thread] = {}
         self._token = 0
 
     @property
@@ -75,6 +76,8 @@ class SessionRunner:
                                   args=(self._token, kind, cancel, skip, context), daemon=True)
         self._current = _Running(self._token, kind, cancel, skip, worker)
         self._alive.add(self._token)
+        self._workers = {t: w for t, w in self._workers.items() if w.is_alive()}
+        self._workers[self._token] = worker
         self.guard.speaking()
         worker.start()
 
@@ -92,6 +95,15 @@ class SessionRunner:
         running.worker.join(timeout=JOIN_SECONDS)
         if running.worker.is_alive():
             log.warning("the %s script did not stop within %.1f s", running.kind, JOIN_SECONDS)
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Cancel the current script and wait (up to ``timeout``) for every script
+        thread to end, so what they save on the way out (the prompt rotation) is
+        on disk before the process exits."""
+        self.end()
+        for worker in list(self._workers.values()):
+            worker.join(timeout=timeout)
+        self._workers.clear()
 
     def finished(self, ended: SessionEnded) -> bool:
         """Book an end report; True if it is about the current script (now over)."""

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pi_pause import __version__, config
+from pi_pause import __version__, config, dirs
 from pi_pause.service import gpio
 from pi_pause.service.button import PauseButton
 from pi_pause.wallclock import SystemClock
@@ -45,6 +45,7 @@ from pi_pause.service.systemd_notify import Notifier
 from pi_pause.voice.retrying_player import RetryingPlayer
 from pi_pause.service.schedule import CheckinSchedule, CheckinTimer
 from pi_pause.service.parts import Parts, real_parts
+from pi_pause.service.pause_record import FILE_NAME as PAUSE_FILE, PauseRecord
 from pi_pause.service.simulation import Keyboard, ShownLight, SilentSpeaker, WavInput
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,8 @@ class Service:
         self.controller = Controller(self.sessions, self.light, s.pause, self.clock,
                                      guard=self.guard, watchdog=self.notifier.watchdog,
                                      watchdog_interval=interval,
-                                     on_change=lambda status: self._publish())
+                                     on_change=lambda status: self._publish(),
+                                     record=PauseRecord(dirs.state_file(s, PAUSE_FILE)))
         self.controller.start()
         self._closers.append(self.controller.stop)
 
