@@ -15,8 +15,11 @@ Commands: ``pause``, ``checkin``, ``stop`` (the same as a long button press),
 Only the service's user and group may connect: the socket file is mode 0660
 and its folder 0750 (add a user to the ``pi-pause`` group to let them in). Nothing
 arrives from the network. A request is at most :data:`MAX_REQUEST` bytes and must
-arrive within a few seconds; anything malformed gets an error reply and the
-server carries on.
+arrive, whole, within :data:`REQUEST_SECONDS` (a client trickling bytes is cut off at
+that deadline); anything malformed gets an error reply and the server carries on.
+Each connection is answered in its own short-lived thread, so a silent or slow
+client never delays another; at most :data:`MAX_CLIENTS` are served at once, and
+one more is told "busy" at once instead of waiting.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import socket
 import stat
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -37,7 +41,8 @@ log = logging.getLogger(__name__)
 
 COMMANDS = ("pause", "checkin", "stop", "status", "reload", "sample")
 MAX_REQUEST = 1024
-REQUEST_SECONDS = 2.0
+REQUEST_SECONDS = 2.0  # for the whole request, not each read
+MAX_CLIENTS = 32      # connections served at once; more are told "busy"
 START_HINT = "start it with 'sudo systemctl start pi-pause' or 'pi-pause run'"
 
 
@@ -49,10 +54,11 @@ Handler = Callable[[str], dict]
 
 
 class ControlServer:
-    """Serves control requests on a Unix socket, one short connection at a time.
+    """Serves control requests on a Unix socket, many short connections at once.
 
-    ``handle(command)`` is called in the server's thread with a valid command
-    name and returns the reply (a JSON-able dict with at least ``ok``).
+    ``handle(command)`` is called in a connection's thread with a valid command
+    name and returns the reply (a JSON-able dict with at least ``ok``); it must
+    be thread-safe (the controller's ``command`` is).
     """
 
     def __init__(self, path: Path, handle: Handler) -> None:
@@ -61,6 +67,7 @@ class ControlServer:
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
         self._thread = threading.Thread(target=self._serve, name="control-socket", daemon=True)
+        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
 
     def start(self) -> ControlServer:
         self._prepare_path()
@@ -68,7 +75,7 @@ class ControlServer:
         try:
             sock.bind(str(self.path))
             os.chmod(self.path, 0o660)  # the folder (0750) already keeps others out meanwhile
-            sock.listen(8)
+            sock.listen(128)
             sock.settimeout(0.5)  # wake up now and then to notice close()
         except OSError as exc:
             sock.close()
@@ -105,9 +112,9 @@ class ControlServer:
             except OSError as exc:
                 raise ControlError(f"cannot create {parent} for the control socket "
                                    f"({exc.strerror or exc}); check [paths] socket") from None
-        elif parent.stat().st_uid not in (os.getuid(), 0):
-            raise ControlError(f"{parent} belongs to another user; remove it or choose "
-                               "another [paths] socket")
+        elif not _owned_by_us_or_root(parent):
+            raise ControlError(f"{parent} belongs to another user (or is not a folder); "
+                               "remove it or choose another [paths] socket")
         try:
             mode = self.path.lstat().st_mode
         except FileNotFoundError:
@@ -131,17 +138,31 @@ class ControlServer:
                 if self._stop.is_set():
                     return
                 continue
+            if not self._slots.acquire(blocking=False):
+                with conn:  # full: say so now rather than keep this client waiting
+                    conn.settimeout(0.1)
+                    _reply(conn, {"ok": False, "error": "the service is busy; try again"})
+                continue
+            try:
+                threading.Thread(target=self._serve_one, args=(conn,), name="control-client",
+                                 daemon=True).start()
+            except RuntimeError:  # no thread to be had: drop this one, keep serving
+                self._slots.release()
+                conn.close()
+
+    def _serve_one(self, conn: socket.socket) -> None:
+        try:
             with conn:
-                try:
-                    self._answer(conn)
-                except Exception as exc:  # a bad client must never take the server down
-                    log.error("control request failed (%s: %s)", type(exc).__name__, exc)
-                    log.debug("details", exc_info=exc)
+                self._answer(conn)
+        except Exception as exc:  # a bad client must never take the server down
+            log.error("control request failed (%s: %s)", type(exc).__name__, exc)
+            log.debug("details", exc_info=exc)
+        finally:
+            self._slots.release()
 
     def _answer(self, conn: socket.socket) -> None:
-        conn.settimeout(REQUEST_SECONDS)
         try:
-            request = _read_line(conn)
+            request = _read_line(conn, deadline=time.monotonic() + REQUEST_SECONDS)
         except TimeoutError:
             return _reply(conn, {"ok": False, "error": "request timed out"})
         except ValueError as exc:
@@ -194,7 +215,9 @@ def serve(settings, handle: Handler) -> ControlServer:
 def request_service(settings, command: str, timeout: float = 5.0) -> dict:
     """Send ``command`` to the running service, wherever it listens."""
     paths = socket_paths(settings)
-    existing = [p for p in paths if p.exists()]
+    # A folder another user made (say /tmp/pi-pause-1000, made first by someone else)
+    # could hold an impostor that reads our commands and lies about the state: skip it.
+    existing = [p for p in paths if p.exists() and _owned_by_us_or_root(p.parent)]
     return request(existing[0] if existing else paths[0], command, timeout)
 
 
@@ -205,8 +228,13 @@ def request(path: Path, command: str, timeout: float = 5.0) -> dict:
     sock.settimeout(timeout)
     try:
         sock.connect(str(path))
-        sock.sendall(json.dumps({"command": command}).encode() + b"\n")
+        try:
+            sock.sendall(json.dumps({"command": command}).encode() + b"\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a busy service answers and closes before reading: its answer is waiting
         line = _read_line(sock, limit=64 * 1024)
+        if not line:
+            raise ValueError("the connection closed without an answer")
     except (FileNotFoundError, ConnectionRefusedError):
         raise ControlError(f"no pi-pause service answers at {path}; is pi-pause running? "
                            f"{START_HINT}") from None
@@ -231,9 +259,17 @@ def request(path: Path, command: str, timeout: float = 5.0) -> dict:
     return reply
 
 
-def _read_line(sock: socket.socket, limit: int = MAX_REQUEST) -> bytes:
+def _read_line(sock: socket.socket, limit: int = MAX_REQUEST,
+               deadline: float | None = None) -> bytes:
+    """One line of at most ``limit`` bytes; with ``deadline`` (a ``time.monotonic()``),
+    the whole line must have come by then, however the client paces its bytes."""
     data = b""
     while b"\n" not in data:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("request timed out")
+            sock.settimeout(left)
         chunk = sock.recv(min(4096, limit + 1 - len(data)))
         if not chunk:
             break
@@ -250,6 +286,14 @@ def _reply(conn: socket.socket, reply: dict) -> None:
         pass  # the client left; nothing to tell
 
 
+def _owned_by_us_or_root(folder: Path) -> bool:
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid in (os.getuid(), 0)
+
+
 def _permission_problem(path: Path) -> bool:
     """Is the folder of ``path`` one we may not create or write (rather than broken)?"""
     parent = path.parent
@@ -260,10 +304,14 @@ def _permission_problem(path: Path) -> bool:
 def _drain(conn: socket.socket, limit: int = 64 * 1024) -> None:
     """Read (a bounded amount of) what the client still sends, so closing does not
     reset the connection before it has read our error reply."""
+    deadline = time.monotonic() + 1.0  # a trickling client must not hold its thread
     try:
         conn.shutdown(socket.SHUT_WR)
         left = limit
-        while left > 0 and (chunk := conn.recv(4096)):
+        while left > 0 and (wait := deadline - time.monotonic()) > 0:
+            conn.settimeout(wait)
+            if not (chunk := conn.recv(4096)):
+                break
             left -= len(chunk)
     except OSError:
         pass
