@@ -11,6 +11,7 @@ never writes audio to disk.
 
 from __future__ import annotations
 
+import stat
 import struct
 import wave
 from pathlib import Path
@@ -35,6 +36,7 @@ def read(path: str | Path, rate: int = RATE) -> np.ndarray:
 def read_float(path: str | Path) -> tuple[np.ndarray, int]:
     """Mono float32 samples in [-1, 1] and the file's own sample rate."""
     path = Path(path)
+    check_regular(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -43,13 +45,27 @@ def read_float(path: str | Path) -> tuple[np.ndarray, int]:
         raise WavError(f"{path}: cannot read ({exc.strerror})") from None
     fmt, body = _chunks(path, data)
     tag, channels, rate, bits = fmt
+    check_format(path, fmt)
     width = bits // 8
-    if channels < 1 or rate < 1000 or width < 1:
-        raise WavError(f"{path}: implausible format ({channels} channels, {rate} Hz, {bits} bits)")
     usable = len(body) - len(body) % (width * channels)
     if usable == 0:
         raise WavError(f"{path}: holds no audio; record or export it again")
-    raw = body[:usable]
+    return decode(path, body[:usable], fmt), rate
+
+
+def check_format(path: Path, fmt: tuple[int, int, int, int]) -> None:
+    """Refuse a format chunk that cannot describe real audio (a damaged or hostile header)."""
+    tag, channels, rate, bits = fmt
+    if channels < 1 or rate < 1000 or bits < 8:
+        raise WavError(f"{path}: implausible format ({channels} channels, {rate} Hz, {bits} bits)")
+    if not ((tag == 3 and bits in (32, 64)) or (tag == 1 and bits in (8, 16, 24, 32))):
+        raise WavError(f"{path}: unsupported WAV encoding (format {tag}, {bits} bits); "
+                       "convert it to 16-bit PCM, e.g. `sox in.wav -b 16 out.wav`")
+
+
+def decode(path: Path, raw: bytes, fmt: tuple[int, int, int, int]) -> np.ndarray:
+    """Whole sample frames of ``raw`` as mono float32 in [-1, 1] (channels averaged)."""
+    tag, channels, rate, bits = fmt
     if tag == 3 and bits in (32, 64):
         samples = np.frombuffer(raw, dtype="<f4" if bits == 32 else "<f8").astype(np.float32)
     elif tag == 1 and bits == 8:
@@ -66,7 +82,20 @@ def read_float(path: str | Path) -> tuple[np.ndarray, int]:
         raise WavError(f"{path}: unsupported WAV encoding (format {tag}, {bits} bits); "
                        "convert it to 16-bit PCM, e.g. `sox in.wav -b 16 out.wav`")
     samples = np.nan_to_num(samples.reshape(-1, channels).mean(axis=1))
-    return np.clip(samples, -1.0, 1.0), rate
+    return np.clip(samples, -1.0, 1.0)
+
+
+def check_regular(path: Path) -> None:
+    """Refuse what is not a plain file: a FIFO or a device would block or never end."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise WavError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise WavError(f"{path}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device)"
+        raise WavError(f"{path}: {kind}; give a WAV file, e.g. save the recording first")
 
 
 def _chunks(path: Path, data: bytes) -> tuple[tuple[int, int, int, int], bytes]:

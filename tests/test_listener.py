@@ -74,6 +74,9 @@ class CountingSpotter:
         self.closed = False
         self.fire = threading.Event()
 
+    def finish(self):
+        return None
+
     def feed(self, frame):
         self.frames += 1
         if self.fire.is_set():

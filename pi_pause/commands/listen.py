@@ -2,6 +2,8 @@
 
 ``pi-pause detect FILE.wav`` streams a recording through exactly the same
 spotter in 100 ms frames, so what it reports is what the live listener would do.
+It reads the file a block at a time (an hour of audio needs no more memory than a
+minute) and, at the end, lets the spotter hear the end of the last words.
 ``pi-pause listen`` runs the service's own :class:`~pi_pause.ear.listener.Listener`
 (decoding on its own thread; the microphone's audio callback only enqueues) and
 prints each detection.
@@ -12,8 +14,9 @@ from __future__ import annotations
 import json
 import logging
 
-from pi_pause import config, wav
+from pi_pause import config
 from pi_pause.ear import spotter
+from pi_pause.wav_stream import WavStream
 from pi_pause.events import PhraseHeard
 
 log = logging.getLogger(__name__)
@@ -33,22 +36,27 @@ def _phrases(args) -> tuple[str, ...] | None:
 
 def detect_command(args, settings: config.Settings) -> int:
     """``pi-pause detect FILE.wav``: print each detection in a recording."""
-    samples = wav.read(args.file)  # any rate / channels; a bad file is a one-line WavError
-    with spotter.open_spotter(settings, phrases=_phrases(args), engine=args.engine) as s:
+    # Any rate / channels; a bad file (or a pipe) is a one-line WavError, before the model loads.
+    with WavStream(args.file) as audio, \
+            spotter.open_spotter(settings, phrases=_phrases(args), engine=args.engine) as s:
         found = 0
-        for frame in wav.frames(samples, FRAME):
-            heard = s.feed(frame)
-            if heard is None:
-                continue
-            found += 1
-            if args.json:
-                print(json.dumps({"event": "detected", "phrase": heard.phrase,
-                                  "time": heard.time}, ensure_ascii=False), flush=True)
-            else:
-                print(f"{heard.time:8.2f} s  heard {heard.phrase!r}", flush=True)
+        for frame in audio.frames(FRAME):
+            found += _show(s.feed(frame), args.json)
+        found += _show(s.finish(), args.json)  # a phrase that ends the file counts too
     if not args.json and not found:
-        print(f"no phrase heard in {args.file} ({len(samples) / wav.RATE:.1f} s of audio)")
+        print(f"no phrase heard in {args.file} ({audio.seconds:.1f} s of audio)")
     return 0
+
+
+def _show(heard: PhraseHeard | None, as_json: bool) -> int:
+    if heard is None:
+        return 0
+    if as_json:
+        print(json.dumps({"event": "detected", "phrase": heard.phrase, "time": heard.time},
+                         ensure_ascii=False), flush=True)
+    else:
+        print(f"{heard.time:8.2f} s  heard {heard.phrase!r}", flush=True)
+    return 1
 
 
 def listen_command(args, settings: config.Settings) -> int:

@@ -66,6 +66,9 @@ class Spotter(Protocol):
     def reset(self) -> None:
         """Forget all audio so far (after the device has spoken)."""
 
+    def finish(self) -> PhraseHeard | None:
+        """The input has ended (a recording's last frame): decide on what was heard last."""
+
     def close(self) -> None:
         """Free the engine."""
 

@@ -98,6 +98,9 @@ class Listener:
                     self._listen(source)
                 return  # stopped
             except EndOfInput:
+                heard = self.spotter.finish()  # a phrase that ends the recording counts too
+                if heard is not None and self.guard.is_open():
+                    self.post(heard)
                 log.info("the input recording is finished; no more listening "
                          "(the button and the schedule still work)")
                 return

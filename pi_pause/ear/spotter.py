@@ -43,6 +43,12 @@ from pi_pause.events import PhraseHeard
 
 log = logging.getLogger(__name__)
 
+# Engines decide that a phrase has ended when they hear the pause after it. A
+# recording can end right after the phrase, with no pause to hear; at its end the
+# spotter plays the engine this much silence, as a room would.
+FINISH_SECONDS = 2.0
+
+
 class PhraseSpotter:
     """One engine, fed in frames, reporting :class:`PhraseHeard` events.
 
@@ -74,6 +80,22 @@ class PhraseSpotter:
     def reset(self) -> None:
         self._engine.reset()
         self._samples = 0
+
+    def finish(self) -> PhraseHeard | None:
+        """The input has ended: let the engine hear the end of its last words.
+
+        Silence is fed to the engine (not counted as audio consumed), so a phrase
+        at the very end of a recording is still heard; its ``time`` is the end of
+        the recording."""
+        silence = np.zeros(MAX_FRAME, dtype=np.int16)
+        heard = None
+        for _ in range(int(FINISH_SECONDS * RATE) // MAX_FRAME):
+            phrase = self._engine.feed(silence)
+            if phrase is not None:
+                heard = PhraseHeard(phrase=phrase, time=round(self._samples / RATE, 3))
+                log.info("phrase detected")
+                break
+        return heard
 
     def close(self) -> None:
         self._engine.close()

@@ -24,6 +24,7 @@ import numpy as np
 
 from pi_pause import wav
 from pi_pause.ear.listener import EndOfInput
+from pi_pause.wav_stream import WavStream
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,17 @@ FRAME_MS = 100
 
 
 class WavInput:
-    """A WAV file read out frame by frame at the pace it was recorded (a fake microphone)."""
+    """A WAV file read out frame by frame at the pace it was recorded (a fake microphone).
+
+    The file is streamed (:class:`~pi_pause.wav_stream.WavStream`): a recording of
+    any length takes a few megabytes."""
 
     def __init__(self, path: Path, frame_ms: int = FRAME_MS) -> None:
-        self.samples = wav.read(path)  # any rate/channels -> 16 kHz mono int16; WavError if bad
+        self.stream = WavStream(path)  # any rate/channels -> 16 kHz mono int16; WavError if bad
         self.size = wav.RATE * frame_ms // 1000
         self.frame_seconds = frame_ms / 1000
-        self._next = 0
+        self._frames = self.stream.frames(self.size)
+        self._index = 0
         self._start = 0.0
 
     def __enter__(self) -> WavInput:
@@ -45,22 +50,24 @@ class WavInput:
         return self
 
     def __exit__(self, *exc) -> None:
-        pass
+        self.close()
+
+    def close(self) -> None:
+        self.stream.close()
 
     def read(self, timeout: float) -> np.ndarray | None:
-        if self._next >= len(self.samples):
-            raise EndOfInput()
-        index = self._next // self.size
         # A microphone delivers a frame only once it has been spoken: wait for its end.
-        due = self._start + (index + 1) * self.frame_seconds
+        due = self._start + (self._index + 1) * self.frame_seconds
         wait = due - time.monotonic()
         if wait > timeout:
             time.sleep(timeout)
             return None
         if wait > 0:
             time.sleep(wait)
-        frame = self.samples[self._next:self._next + self.size]
-        self._next += self.size
+        frame = next(self._frames, None)
+        if frame is None:
+            raise EndOfInput()
+        self._index += 1
         return frame
 
 

@@ -90,7 +90,7 @@ class Service:
         self._stopping = threading.Event()
         self.listener: Listener | None = None
         if options.input is not None:
-            WavInput(options.input)  # a bad file is refused now, in one line, not later
+            WavInput(options.input).close()  # a bad file is refused now, in one line, not later
 
     def start(self, stopping: threading.Event | None = None) -> Service:
         log.info("pi-pause %s starting", __version__)
