@@ -23,6 +23,7 @@ single line naming the key, the value and what is allowed (:class:`ConfigError`)
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import re
 import tomllib
@@ -191,8 +192,26 @@ class Settings:
 
     def resolve(self, path: str) -> Path:
         """A configured path, with relative paths taken from the project folder."""
-        p = Path(path).expanduser()
+        p = _expand(path)
         return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+# The settings that name files or folders: checked when read, so that a path no
+# program could open (a NUL byte, "~nosuchuser") is a one-line error naming its key.
+PATH_KEYS = (("listen", "vosk_model"), ("voice", "model"), ("paths", "cache_dir"),
+             ("paths", "state_dir"), ("paths", "socket"))
+
+
+def _expand(path: str) -> Path:
+    if "\0" in path:
+        raise ConfigError(f"{toml_value(path)} holds a NUL character, which no path may; "
+                          "retype it")
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # "~someone" for a user this machine does not have
+        user = path[1:].split("/", 1)[0]
+        raise ConfigError(f"{toml_value(path)} starts with ~{user}, but there is no user "
+                          f"'{user}' here; write the folder in full, e.g. \"/home/NAME/...\"") from None
 
 
 def sound_device(value: str) -> int | str | None:
@@ -222,17 +241,37 @@ def parse(text: str, source: str = "config") -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc}); check quotes and brackets") from None
+    except RecursionError:  # lists nested thousands deep: no setting looks like that
+        raise ConfigError(f"{source}: not valid TOML for pi-pause (lists nested too deep); "
+                          "check the brackets") from None
     sections = {f.name: f.type for f in dataclasses.fields(Settings)}
     hints = typing.get_type_hints(Settings)
     built = {}
     for name, table in data.items():
         if name not in sections:
-            raise ConfigError(f"{source}: unknown section [{name}]; "
+            raise ConfigError(f"{source}: unknown section [{_key(name)}]; "
                               f"allowed sections: {', '.join(sections)}")
         if not isinstance(table, dict):
-            raise ConfigError(f"{source}: '{name}' must be a section written as [{name}]")
+            raise ConfigError(f"{source}: '{_key(name)}' must be a section written as [{_key(name)}]")
         built[name] = _build(hints[name], table, f"{source}: [{name}]")
-    return Settings(**built)
+    settings = Settings(**built)
+    _check_together(settings, source)
+    return settings
+
+
+def _check_together(settings: Settings, source: str) -> None:
+    """What no single key can say: paths that can be opened, and pins used once."""
+    for section, key in PATH_KEYS:
+        value = getattr(getattr(settings, section), key)
+        try:
+            _expand(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: [{section}] {key} = {exc}") from None
+    pins = settings.gpio
+    if pins.led_pin == pins.button_pin:
+        raise ConfigError(f"{source}: [gpio] led_pin = {pins.led_pin} is also the button_pin; "
+                          "give the LED and the button a pin each (e.g. button_pin = 17, "
+                          "led_pin = 18)")
 
 
 def _build(cls, table: dict, where: str):
@@ -241,7 +280,7 @@ def _build(cls, table: dict, where: str):
     values = {}
     for key, value in table.items():
         if key not in fields:
-            raise ConfigError(f"{where} unknown key '{key}'; allowed keys: {', '.join(fields)}")
+            raise ConfigError(f"{where} unknown key '{_key(key)}'; allowed keys: {', '.join(fields)}")
         values[key] = _convert(hints[key], fields[key], value, f"{where} {key} = {toml_value(value)}")
     return cls(**values)
 
@@ -279,15 +318,28 @@ def _describe(hint) -> str:
             float: "a number"}.get(hint, str(hint))
 
 
-def toml_value(value) -> str:
-    """A value written as it would appear in the TOML file."""
+def _key(name: str) -> str:
+    """A key or section name as the file must have spelled it (quoted when not bare)."""
+    text = name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:50] + "..."
+
+
+def toml_value(value, depth: int = 0) -> str:
+    """A value written as it would appear in the TOML file (shortened when very long)."""
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return repr(value)
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, (list, tuple)):
+        text = "[...]" if depth >= 3 else "[" + ", ".join(
+            toml_value(v, depth + 1) for v in value[:10]) + (", ...]" if len(value) > 10 else "]")
+    elif isinstance(value, dict):
+        text = "{...}"
+    elif isinstance(value, (dt.date, dt.time)):  # TOML dates and times, as written
+        text = value.isoformat()
+    else:
+        text = repr(value)
+    return text if len(text) <= 120 else text[:100] + "..." + text[-10:]
 
 
 def reference() -> list[tuple[str, str, str, str]]:

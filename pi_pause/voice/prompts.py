@@ -32,6 +32,7 @@ PROMPTS_DIR = config.PROJECT_ROOT / "prompts"
 KINDS = ("pause", "return", "checkin", "sample")
 PLACEHOLDERS = ("return_time", "break_minutes", "extend_minutes")
 MIN_VARIANTS = 5
+MAX_LINE = 500  # characters in one spoken line: a sentence or three, never a chapter
 CONFIGURED = "configured"  # breathe = "configured": the pattern named in [pause] breathing
 
 
@@ -117,6 +118,9 @@ class _Where:
             self.fail(field, f"has {len(set(value))} different lines; write at least "
                              f"{MIN_VARIANTS} so the words can rotate")
         for text in value:
+            if len(text) > MAX_LINE:
+                self.fail(field, f"has a line of {len(text)} characters ({text[:40]!r}...); "
+                                 f"keep each line under {MAX_LINE} and split longer ones")
             try:
                 names = [n for _, n, _, _ in string.Formatter().parse(text) if n is not None]
             except ValueError:
@@ -224,6 +228,15 @@ def _time(path: Path) -> TimeWords:
         where.fail("numbers", "must list the words for 0 to 19")
     if not (isinstance(data.get("tens"), list) and len(data["tens"]) == 6):
         where.fail("tens", "must list the words for 0, 10, 20 ... 50")
+    for form in FORMS:
+        try:
+            names = [n for _, n, _, _ in string.Formatter().parse(data[form]) if n is not None]
+        except ValueError:
+            where.fail(form, f"has unbalanced braces in {data[form]!r}")
+        for name in names:
+            if not name.isidentifier():  # {hour.real}, {hour[0]}: not a placeholder
+                where.fail(form, f"uses {{{name}}} in {data[form]!r}; placeholders are plain "
+                                 "names like {hour}")
     words = TimeWords.from_table(data)
     try:  # every form must take exactly the placeholders this module fills in
         import datetime as dt
@@ -232,6 +245,6 @@ def _time(path: Path) -> TimeWords:
             words.at(dt.time(minute // 60, minute % 60))
         for minutes in range(1, 24 * 60 + 1):
             words.length(minutes)
-    except (KeyError, IndexError, ValueError) as exc:
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
         where.fail("(a time form)", f"uses a placeholder this form does not have ({exc})")
     return words
