@@ -11,6 +11,9 @@ controller. Real homes unplug things, so:
 * frames that arrive while the device speaks, or just after, are dropped
   unheard (:class:`~pi_pause.echo.EchoGuard`), and the spotter is reset before
   listening again, so its own voice can never start a pause;
+* a source that stays open but delivers nothing (a USB microphone whose stream
+  stalls) counts as gone once :data:`STALL_SECONDS` pass without a frame: it is
+  closed and reopened, logged once like an unplugged one;
 * nothing it hears is logged or kept: frames are dropped after the spotter saw them.
 
 ``open_source()`` returns a context manager with ``read(timeout) -> frame | None``
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Callable
 
 from pi_pause.echo import EchoGuard
@@ -31,10 +35,15 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
+STALL_SECONDS = 5.0  # no frame for this long from an open source: reopen it
 
 
 class EndOfInput(Exception):
     """A recorded input has been played to its end."""
+
+
+class Stalled(UserError):
+    """An open source that has delivered no audio for a while."""
 
 
 class Listener:
@@ -119,10 +128,15 @@ class Listener:
     def _listen(self, source) -> None:
         heard_generation = self.guard.generation
         self.spotter.reset()
+        last_frame = time.monotonic()
         while not self.stopped.is_set():
             frame = source.read(0.5)
             if frame is None:
+                if time.monotonic() - last_frame > STALL_SECONDS:
+                    raise Stalled(f"no sound for {STALL_SECONDS:g} s although it is open; "
+                                  "reopening it")
                 continue
+            last_frame = time.monotonic()
             if not self.guard.is_open():
                 continue  # possibly our own voice: never even reaches the spotter
             with self._spotter_lock:
