@@ -27,7 +27,7 @@ class ScriptedSessions:
         self.fail: set[str] = set()
         self.cancel_seen_at: float | None = None
 
-    def prepare(self, prune: bool = True, stop=None) -> None:
+    def prepare(self, prune: bool = True, stop=None, progress=None) -> None:
         """Nothing to render: the steps are not spoken."""
 
     def run(self, kind, *, cancel: threading.Event, skip: threading.Event, context: dict) -> None:

@@ -47,7 +47,7 @@ class LazySessions(Sessions):
     """The real sessions; clips render on first use instead of all at start-up
     (rendering every spoken return time would take minutes in a test)."""
 
-    def prepare(self, prune: bool = True, stop=None):
+    def prepare(self, prune: bool = True, stop=None, progress=None):
         return None
 
 

@@ -38,8 +38,10 @@ class SlowToPrepare(ScriptedSessions):
 
     prepare_seconds = 0.0
 
-    def prepare(self, prune=True, stop=None):
-        time.sleep(self.prepare_seconds)
+    def prepare(self, prune=True, stop=None, progress=None):
+        end = time.monotonic() + self.prepare_seconds
+        while time.monotonic() < end and not (stop is not None and stop.is_set()):
+            time.sleep(0.01)
 
 
 @pytest.fixture
@@ -120,16 +122,24 @@ def test_trigger_over_the_socket_then_stop_shuts_down_cleanly(service):
     assert not service.socket.exists()
 
 
-def test_a_slow_first_start_keeps_systemd_patient_until_ready(tmp_path, monkeypatch):
+def test_a_slow_model_load_keeps_systemd_patient_until_ready(tmp_path, monkeypatch):
+    import dataclasses
+
     import pi_pause.service.wiring as service_module
 
     monkeypatch.setattr(service_module, "KEEPALIVE_SECONDS", 0.05)
-    monkeypatch.setattr(SlowToPrepare, "prepare_seconds", 0.3)
     systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     systemd.bind(str(tmp_path / "notify"))
     settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
                             f'socket = "{tmp_path / "control.sock"}"\n')
-    parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=SlowToPrepare())
+
+    def slow_spotter(settings):  # a speech model that takes a while to load (a Pi)
+        time.sleep(0.3)
+        return CountingSpotter()
+
+    parts = dataclasses.replace(stand_in_parts(spotter=None, mic=ScriptedMic(),
+                                               sessions=ScriptedSessions()),
+                                open_spotter=slow_spotter)
     svc = Service(settings, Options(simulate=True), parts=parts, notifier=Notifier(
         str(tmp_path / "notify")), out=io.StringIO(), keyboard=io.StringIO("")).start()
     try:
@@ -138,7 +148,7 @@ def test_a_slow_first_start_keeps_systemd_patient_until_ready(tmp_path, monkeypa
         svc.stop()
         systemd.close()
     ready = sent.index("READY=1\nSTATUS=listening with counting")
-    assert sent[0] == "STATUS=preparing the voice clips"
+    assert sent[0] == "STATUS=loading the speech model"
     keepalives = [m for m in sent[:ready] if m.startswith("WATCHDOG=1\nEXTEND_TIMEOUT_USEC=")]
     assert len(keepalives) >= 3
 
@@ -234,3 +244,23 @@ def test_a_new_voice_keeps_the_old_one_speaking_until_its_clips_are_rendered(rel
     assert r.svc.controller.runner.sessions is first  # still rendering: the old voice speaks
     rendering.set()
     eventually(lambda: r.svc.controller.runner.sessions is slow)
+
+
+def test_the_first_start_listens_and_pauses_while_the_clips_still_render(tmp_path, monkeypatch):
+    """Rendering every clip takes minutes the first time; the service does not wait for it."""
+    monkeypatch.setattr(SlowToPrepare, "prepare_seconds", 30)
+    settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
+                            f'socket = "{tmp_path / "control.sock"}"\n')
+    sessions = SlowToPrepare()
+    parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=sessions)
+    started = time.monotonic()
+    svc = Service(settings, Options(simulate=True), parts=parts, notifier=Notifier(""),
+                  out=io.StringIO(), keyboard=io.StringIO("")).start()
+    try:
+        assert time.monotonic() - started < 5
+        assert request(tmp_path / "control.sock", "pause")["message"] == "pause started"
+        eventually(lambda: svc.controller.state is State.ON_BREAK)
+    finally:
+        stopping = time.monotonic()
+        svc.stop()
+    assert time.monotonic() - stopping < 3  # the render is told to stop, not awaited 30 s

@@ -19,13 +19,15 @@ class SpeakerError(UserError):
 
 
 def render_command(args, settings: config.Settings) -> int:
+    from pi_pause.progress import Progress
     from pi_pause.voice import prompts
     from pi_pause.voice.light import Light
     from pi_pause.voice.session import Sessions
 
     sessions = Sessions(settings, player=None, light=Light(None),
                         prompts=prompts.load(args.prompts or prompts.PROMPTS_DIR))
-    report = sessions.prepare(prune=not args.keep_stale)
+    with Progress("rendering voice clips") as progress:
+        report = sessions.prepare(prune=not args.keep_stale, progress=progress)
     total = report.rendered + report.cached
     print(f"{total} clips: {report.rendered} rendered, {report.cached} already cached, "
           f"{report.repaired} damaged and re-rendered, {report.pruned} stale removed, "

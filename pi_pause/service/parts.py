@@ -45,9 +45,12 @@ class Light(Protocol):
 class Sessions(Protocol):
     """The spoken scripts: ``pause``, ``return`` and ``checkin``."""
 
-    def prepare(self, prune: bool = True, stop: threading.Event | None = None) -> object:
-        """Make every clip ready before the first pause (render what is not cached; with
-        ``prune``, remove clips no script needs any more); ``stop`` ends it early."""
+    def prepare(self, prune: bool = True, stop: threading.Event | None = None,
+                progress=None) -> object:
+        """Make every clip ready (render what is not cached; with ``prune``, remove clips
+        no script needs any more); ``stop`` ends it early, and ``progress(done, total)``
+        follows it. The service runs it in the background at start, and a pause
+        meanwhile renders what it needs as it goes."""
 
     def run(self, kind: str, *, cancel: threading.Event, skip: threading.Event,
             context: dict) -> None:

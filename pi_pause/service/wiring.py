@@ -47,6 +47,8 @@ from pi_pause.service.schedule import CheckinSchedule, CheckinTimer
 from pi_pause.service.parts import Parts, real_parts
 from pi_pause.service.pause_record import FILE_NAME as PAUSE_FILE, PauseRecord
 from pi_pause.service.simulation import Keyboard, ShownLight, SilentSpeaker, WavInput
+from pi_pause.progress import Progress
+from pi_pause.voice.session_clock import AnyEvent
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +110,6 @@ class Service:
         self.player = self._player(simulated)
         kwargs = {"clock": self.sessions_clock} if self.sessions_clock is not None else {}
         self.sessions = p.make_sessions(s, self.player, self.light, **kwargs)
-        with self._starting("preparing the voice clips"):
-            # Render any clip not cached yet now, so a pause never waits for Piper.
-            # A stop asked for meanwhile (Ctrl-C, systemctl stop) ends it early.
-            self.sessions.prepare(stop=stopping)
         with self._starting("loading the speech model"):
             self.spotter = p.open_spotter(s)
         self._closers.append(self.spotter.close)
@@ -151,7 +149,34 @@ class Service:
 
         self.notifier.ready(f"listening with {self.spotter.engine_name}")
         log.info("ready: listening with %s", self.spotter.engine_name)
+        self._prepare_clips_in_background(stopping)
         return self
+
+    def _prepare_clips_in_background(self, stopping: threading.Event | None) -> None:
+        """Render the clips not cached yet (every clip, on the first start: minutes on a
+        Pi) while the service already listens. A pause meanwhile renders the clips it
+        needs as it goes. A stop (Ctrl-C, systemctl stop) ends the rendering early."""
+        done = threading.Event()
+        stop = AnyEvent(done, *(e for e in (stopping,) if e is not None))
+
+        def prepare() -> None:
+            try:
+                with Progress("preparing the voice clips", bar=False) as progress:
+                    self.sessions.prepare(stop=stop, progress=progress)
+            except Exception as exc:  # a broken voice: pauses still light up and time out
+                log.error("voice clips could not be prepared (%s: %s); a pause will try "
+                          "again as it speaks", type(exc).__name__, exc)
+            else:
+                if not stop.is_set():
+                    log.info("voice clips ready")
+
+        thread = threading.Thread(target=prepare, name="prepare-clips", daemon=True)
+        thread.start()
+
+        def finish() -> None:
+            done.set()
+            thread.join(timeout=5)
+        self._closers.append(finish)
 
     @contextlib.contextmanager
     def _starting(self, what: str):

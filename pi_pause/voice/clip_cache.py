@@ -103,17 +103,21 @@ class ClipCache:
                 clip = self.load(text) or self._render(text)
         return clip
 
-    def render(self, texts, prune: bool = True, stop=None) -> RenderReport:
+    def render(self, texts, prune: bool = True, stop=None, progress=None) -> RenderReport:
         """Make sure every text has a clip; optionally remove clips no text needs.
 
         Setting the event ``stop`` ends rendering after the clip in hand (nothing is
         pruned then), so a service asked to stop during its first start stops soon.
+        ``progress(done, total)``, if given, is called before the first text and after each.
         """
         start = time.perf_counter()
         before_synth, before_repair = self.synthesised, self.repaired
         keep = set()
         cached = 0
-        for text in dict.fromkeys(texts):
+        texts = list(dict.fromkeys(texts))
+        if progress is not None:
+            progress(0, len(texts))
+        for done, text in enumerate(texts, 1):
             if stop is not None and stop.is_set():
                 prune = False
                 break
@@ -122,6 +126,8 @@ class ClipCache:
                 self.get(text)
             else:
                 cached += 1
+            if progress is not None:
+                progress(done, len(texts))
         pruned = self.prune(keep) if prune else 0
         return RenderReport(self.synthesised - before_synth, cached,
                             self.repaired - before_repair, pruned, time.perf_counter() - start)

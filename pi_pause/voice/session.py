@@ -92,10 +92,12 @@ class Sessions:
                             out += phase.cue.variants
         return list(dict.fromkeys(out))
 
-    def prepare(self, prune: bool = True, stop: threading.Event | None = None) -> RenderReport:
+    def prepare(self, prune: bool = True, stop: threading.Event | None = None,
+                progress=None) -> RenderReport:
         """Render every clip not yet cached (loading Piper only if needed), then let Piper go.
-        Setting ``stop`` ends it early (see :meth:`ClipCache.render`)."""
-        report = self.cache.render(self.texts(), prune=prune, stop=stop)
+        Setting ``stop`` ends it early; ``progress(done, total)`` follows it
+        (see :meth:`ClipCache.render`)."""
+        report = self.cache.render(self.texts(), prune=prune, stop=stop, progress=progress)
         self.cache.voice.unload()
         return report
 
