@@ -44,7 +44,6 @@ def state_file(settings: config.Settings, name: str) -> Path | None:
             _told.add("state")
             log.warning("%s; until then nothing is remembered across a restart", exc)
         return None
-    remove_stale_temporaries(folder)
     return folder / name
 
 

@@ -175,3 +175,15 @@ def test_a_service_with_an_unwritable_state_folder_starts_and_pauses(tmp_path):
         eventually(lambda: svc.controller.state is State.ON_BREAK)
     finally:
         svc.stop()
+
+
+def test_a_start_removes_what_a_kill_left_half_written_in_the_state_folder(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    (state / f"rotation.json.{dead}.tmp").write_text("{")
+    (state / f"pause.json.{dead}.tmp").write_text("{")
+    svc, _, _ = restart(tmp_path, datetime.now(timezone.utc).astimezone())
+    svc.stop()
+    assert list(state.glob("*.tmp")) == []

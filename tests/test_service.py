@@ -87,7 +87,8 @@ def test_service_tells_systemd_it_is_ready_and_serves_status(service):
     assert status["state"] == "idle"
     assert status["microphone"] == "unavailable"  # this machine has none; retried meanwhile
     assert status["next_checkin"] == "2026-06-03T21:00+01:00"
-    assert "STATUS=idle, listening; microphone unavailable, retrying" in sent
+    assert "STATUS=idle; microphone unavailable, retrying" in sent
+    assert status["message"] == "idle; microphone unavailable, retrying"  # as --json says
     service.mic.present.set()
     eventually(lambda: request(service.socket, "status")["microphone"] == "listening")
     assert "STATUS=idle, listening" in notifications(service.systemd)

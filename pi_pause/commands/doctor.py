@@ -49,6 +49,9 @@ def run_checks(settings: config.Settings, config_path: Path | None = None) -> li
                   check_voice, check_folders, check_gpio, check_clock, check_service):
         try:
             result = check(settings, config_path)
+        except UserError as exc:  # a setting it needed is the problem: say which
+            name = check.__name__.removeprefix("check_")
+            result = [Check("FAIL", name, str(exc), "change what the message names")]
         except Exception as exc:  # a broken check must not hide the others
             name = check.__name__.removeprefix("check_")
             result = [Check("FAIL", name, f"the check itself failed ({type(exc).__name__}: {exc})",
@@ -84,10 +87,12 @@ def check_microphone(settings, _) -> Check:
 def check_speaker(settings, _) -> Check:
     return _audio_device("speaker", "output", settings.voice.output_device, "[voice] output_device",
                          "connect a speaker (USB, HDMI or the headphone jack) and check it "
-                         "with 'aplay -l'")
+                         "with 'aplay -l'", "until then the device cannot speak (the button, "
+                         "the light and the schedule still work)")
 
 
-def _audio_device(name: str, kind: str, wanted: str, key: str, plug: str) -> Check:
+def _audio_device(name: str, kind: str, wanted: str, key: str, plug: str,
+                  meanwhile: str = "the service waits and retries until one appears") -> Check:
     try:
         import sounddevice as sd
     except OSError:
@@ -112,7 +117,7 @@ def _audio_device(name: str, kind: str, wanted: str, key: str, plug: str) -> Che
                                        + ", ".join(repr(n) for n in others),
                          f"set {key} to one of those names")
         return Check("FAIL", name, f"no audio {kind} device found on this machine",
-                     f"{plug}; the service waits and retries until one appears")
+                     f"{plug}; {meanwhile}")
     return Check("ok", name, f"{info['name']} ({int(info['default_samplerate'])} Hz)")
 
 
@@ -168,7 +173,8 @@ def check_phrases(settings, _) -> list[Check]:
     for phrase in settings.listen.phrases:
         for finding in spotter.check_phrase(settings, phrase):
             status = "ok" if finding.ok else "FAIL"
-            lines.append(Check(status, f"phrase ({finding.engine})", finding.message,
+            message = finding.message or f"{phrase!r} can be heard"
+            lines.append(Check(status, f"phrase ({finding.engine})", message,
                                "" if finding.ok else "pick another phrase in [listen] phrases"))
     return lines or [Check("FAIL", "phrases", "the spotter reported nothing for the phrases",
                            "report this as a bug")]

@@ -65,12 +65,12 @@ class PauseButton:
     def _reached_hold(self) -> None:
         with self._lock:
             self._held = True
-        log.info("button held: stop")
+        log.debug("button held: stop")  # the controller logs what it did
         self._post(ButtonHeld())
 
     def _released(self) -> None:
         with self._lock:
             was_held, self._held = self._held, False
         if not was_held:
-            log.info("button pressed")
+            log.debug("button pressed")  # the controller logs what it did
             self._post(ButtonPressed())

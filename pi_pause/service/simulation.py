@@ -103,8 +103,12 @@ class ShownLight:
     def __init__(self, light, out=None) -> None:
         self._light = light
         self._out = out if out is not None else sys.stdout
+        self._shown = ""
 
     def _show(self, text: str) -> None:
+        if text == self._shown:
+            return  # "on" asked twice (the controller, then the script) is one change
+        self._shown = text
         print(f"[LED] {text}", file=self._out, flush=True)
 
     def on(self) -> None:

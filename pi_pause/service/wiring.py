@@ -109,6 +109,9 @@ class Service:
         self.light = ShownLight(light, self.out) if simulated else light
         self.player = self._player(simulated)
         kwargs = {"clock": self.sessions_clock} if self.sessions_clock is not None else {}
+        pause_file = dirs.state_file(s, PAUSE_FILE)  # None: a state folder we cannot write
+        if pause_file is not None:
+            dirs.remove_stale_temporaries(pause_file.parent)  # left by a kill mid-write
         self.sessions = p.make_sessions(s, self.player, self.light, **kwargs)
         with self._starting("loading the speech model"):
             self.spotter = p.open_spotter(s)
@@ -119,7 +122,7 @@ class Service:
                                      guard=self.guard, watchdog=self.notifier.watchdog,
                                      watchdog_interval=interval,
                                      on_change=lambda status: self._publish(),
-                                     record=PauseRecord(dirs.state_file(s, PAUSE_FILE)))
+                                     record=PauseRecord(pause_file))
         self.controller.start()
         self._closers.append(self.controller.stop)
 
@@ -148,7 +151,9 @@ class Service:
         self._closers.append(self.listener.stop)
 
         self.notifier.ready(f"listening with {self.spotter.engine_name}")
-        log.info("ready: listening with %s", self.spotter.engine_name)
+        # Not "listening": the microphone may be missing (the listener says so itself).
+        log.info("ready: the button works, and %s hears the phrase whenever the %s delivers sound",
+                 self.spotter.engine_name, self.listener.name)
         self._prepare_clips_in_background(stopping)
         return self
 
@@ -216,11 +221,17 @@ class Service:
 
     def _publish(self) -> None:
         """What ``systemctl status pi-pause`` shows: the state, and a missing microphone."""
-        text = self.controller.status()["message"]
+        self.notifier.status(self._with_listener(self.controller.status()["message"]))
+
+    def _with_listener(self, message: str) -> str:
+        """The state, saying so when the phrase cannot be heard (no "listening" then)."""
         listener = self.listener
-        if listener is not None and not listener.available.is_set() and not listener.finished.is_set():
-            text += f"; {listener.name} unavailable, retrying"
-        self.notifier.status(text)
+        if listener is None or listener.available.is_set():
+            return message
+        message = message.replace(", listening", "")
+        if listener.finished.is_set():
+            return f"{message}; not listening ({listener.name} finished)"
+        return f"{message}; {listener.name} unavailable, retrying"
 
     def reload(self) -> dict:
         """Read the settings file again and use it without a restart (``reload``, SIGHUP).
@@ -286,6 +297,8 @@ class Service:
             return self.reload()
         reply = self.controller.command(name)
         if name == "status":
+            if "message" in reply:
+                reply["message"] = self._with_listener(reply["message"])
             reply["microphone"] = "listening" if self.listener.available.is_set() else "unavailable"
             nxt = self.schedule.next_check(self.clock.now())
             if nxt is not None:
