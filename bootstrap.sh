@@ -144,6 +144,18 @@ in_group() {  # is user $1 in group $2?
   if [ -n "$sysroot" ]; then grep -qs "^$2:[^:]*:[^:]*:\(.*,\)\{0,1\}$1\(,.*\)\{0,1\}\$" "$sysroot/etc/group"
   else id -nG "$1" 2>/dev/null | tr ' ' '\n' | grep -qx "$2"; fi
 }
+user_id() {  # the numeric id of user $1, or nothing
+  if [ -n "$sysroot" ]; then awk -F: -v u="$1" '$1 == u { print $3 }' "$sysroot/etc/passwd" 2>/dev/null
+  else id -u "$1" 2>/dev/null || true; fi
+}
+# A folder is ready when it exists, belongs to the service user and is 0750: existing
+# is not enough (a root run of an older set-up left root's folders, which the service
+# could not write).
+folder_ready() {
+  local f uid
+  f=$(on_disk "$1"); uid=$(user_id "$user")
+  [ -d "$f" ] && [ -n "$uid" ] && [ "$(stat -c '%u %a' "$f")" = "$uid 750" ]
+}
 running() {
   if [ -n "$sysroot" ]; then [ -e "$service_stamp" ]
   else systemctl is-active --quiet pi-pause 2>/dev/null; fi
@@ -211,8 +223,8 @@ install_on_pi() {
     need_user=true
     todo+=("create the system user $user in the groups audio and gpio ($sysusers, systemd-sysusers)")
   fi
-  for f in "${folders[@]}"; do [ -d "$(on_disk "$f")" ] || need_folders=true; done
-  if $need_folders; then todo+=("create the folders ${folders[0]} and ${folders[1]} for $user (as systemd would)")
+  for f in "${folders[@]}"; do folder_ready "$f" || need_folders=true; done
+  if $need_folders; then todo+=("create the folders ${folders[0]} and ${folders[1]} for $user, or give them back to it, mode 0750 (as systemd would)")
   else ready+=("the folders ${folders[0]} and ${folders[1]}"); fi
   if [ -n "$admin" ]; then
     if in_group "$admin" "$user"; then ready+=("you ($admin) in the group $user")

@@ -74,7 +74,8 @@ def installed(checkout: Path, sysroot: Path) -> None:
     etc = sysroot / "etc"
     (etc / "pi-pause").mkdir(parents=True)
     (etc / "pi-pause" / "config.toml").write_text("[pause]\nbreak_minutes = 25\n")
-    (etc / "passwd").write_text("pi-pause:x:999:999::/var/lib/pi-pause:/usr/sbin/nologin\n")
+    # The service user owns the folders below: it has the id of whoever runs the test.
+    (etc / "passwd").write_text(f"pi-pause:x:{os.getuid()}:999::/var/lib/pi-pause:/usr/sbin/nologin\n")
     (etc / "group").write_text(f"audio:x:29:pi-pause\ngpio:x:997:pi-pause\npi-pause:x:999:{admin()}\n")
     (etc / "sysusers.d").mkdir()
     shutil.copy(checkout / "systemd" / "pi-pause.sysusers", etc / "sysusers.d" / "pi-pause.conf")
@@ -87,6 +88,8 @@ def installed(checkout: Path, sysroot: Path) -> None:
     (units / "multi-user.target.wants" / "pi-pause.service").symlink_to(units / "pi-pause.service")
     for folder in ("var/lib/pi-pause", "var/cache/pi-pause", "usr/local/bin"):
         (sysroot / folder).mkdir(parents=True)
+    for folder in ("var/lib/pi-pause", "var/cache/pi-pause"):
+        (sysroot / folder).chmod(0o750)
     (sysroot / "usr/local/bin/pi-pause").symlink_to(checkout / ".venv/bin/pi-pause")
     venv = checkout / ".venv"
     (venv / "bin").mkdir(parents=True)
@@ -226,3 +229,13 @@ def test_default_config_file_parses_to_the_defaults_even_with_every_line_uncomme
     assert uncommented.count("\n[") < uncommented.count(" = ")  # some lines were uncommented
     tomllib.loads(uncommented)
     assert config.parse(uncommented) == config.Settings()
+
+
+def test_folders_with_the_wrong_mode_or_owner_are_given_back_to_the_service(checkout, tmp_path):
+    """A root run of an older set-up left root's 0755 folders: existing is not being ready."""
+    installed(checkout, tmp_path)
+    (tmp_path / "var/cache/pi-pause").chmod(0o755)
+    plan, commands = plan_and_commands(bootstrap(checkout, tmp_path).stdout)
+    assert "give them back to it, mode 0750" in plan
+    assert any(c.endswith("install -d -o pi-pause -g pi-pause -m 0750 /var/lib/pi-pause "
+                          "/var/cache/pi-pause") for c in commands), commands
