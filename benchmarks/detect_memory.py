@@ -3,8 +3,9 @@
 It writes a WAV of ``--minutes`` minutes (44.1 kHz stereo 16-bit, as a phone or a
 laptop records: about 635 MB for an hour) made of real synthesised speech (an
 argument with the phrase in it) over quiet noise, then runs ``pi-pause detect``
-on it in a child process and reports the child's peak resident memory (ru_maxrss)
-and how long it took. Run:
+on it under GNU time and reports its peak resident memory (``%M``) and how long it
+took. (Not ``RUSAGE_CHILDREN``: on Linux a child's maxrss includes the memory of the
+parent it was forked from, here one with Piper loaded.) Run:
 
     .venv/bin/python benchmarks/detect_memory.py [--minutes 60] [--engine pocketsphinx]
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
+import re
 import subprocess
 import sys
 import tempfile
@@ -69,10 +70,12 @@ def main() -> int:
         size = path.stat().st_size
         env = dict(os.environ, PYTHONPATH=str(ROOT), GPIOZERO_PIN_FACTORY="mock")
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "pi_pause", "detect", str(path), "--json",
-                                 "--engine", args.engine], capture_output=True, text=True, env=env)
+        result = subprocess.run(["/usr/bin/time", "-f", "peak-rss-kb %M", sys.executable, "-m",
+                                 "pi_pause", "detect", str(path), "--json", "--engine", args.engine],
+                                capture_output=True, text=True, env=env)
         seconds = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak = re.search(r"peak-rss-kb (\d+)", result.stderr)
+        peak_mb = int(peak.group(1)) / 1024 if peak else float("nan")
     if result.returncode != 0:
         print(result.stderr, file=sys.stderr)
         return 1
