@@ -33,6 +33,19 @@ def state_dir(settings: config.Settings) -> Path:
     return _writable(settings, "state", fallback)
 
 
+def clip_folder(settings: config.Settings) -> Path:
+    """Where the voice's clips are cached: :func:`cache_dir`, or, when no folder can be
+    written, the configured one all the same. The clip cache then keeps what it renders
+    in memory (it cannot store it): a pause still speaks. Said once."""
+    try:
+        return cache_dir(settings)
+    except config.ConfigError as exc:
+        if f"cache {exc}" not in _told:  # once per folder
+            _told.add(f"cache {exc}")
+            log.warning("%s; until then voice clips are kept in memory only", exc)
+        return settings.resolve(settings.paths.cache_dir)
+
+
 def state_file(settings: config.Settings, name: str) -> Path | None:
     """Where the service keeps the small state file ``name``, or None to keep it in
     memory only: a state folder that cannot be written (a read-only SD card, wrong
@@ -40,8 +53,8 @@ def state_file(settings: config.Settings, name: str) -> Path | None:
     try:
         folder = state_dir(settings)
     except config.ConfigError as exc:
-        if "state" not in _told:
-            _told.add("state")
+        if f"state {exc}" not in _told:  # once per folder
+            _told.add(f"state {exc}")
             log.warning("%s; until then nothing is remembered across a restart", exc)
         return None
     return folder / name

@@ -96,3 +96,29 @@ def test_an_unwritable_state_folder_keeps_state_in_memory_instead_of_stopping(tm
         dirs.state_dir(settings)  # what `pi-pause doctor` and `render` still report
     assert dirs.state_file(settings, "rotation.json") is None
     assert CheckinSchedule.from_settings(settings).state_file is None
+
+
+def test_a_cache_folder_that_cannot_be_made_still_lets_a_pause_speak(tmp_path, test_prompts,
+                                                                     joe_voice, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    settings = config.parse(f'[paths]\ncache_dir = "{blocker}/cache"\n'
+                            f'state_dir = "{tmp_path}/state"\n')
+    clock = FakeClock()
+    sink = MemorySink(clock=clock)
+    sessions = Sessions(settings, sink, Light(None, clock=clock.now), clock, prompts=test_prompts,
+                        rotation=Rotation(None, random.Random(0)))
+    sessions.run("pause", cancel=threading.Event(), skip=threading.Event(), context=RETURN)
+    assert len(sink.plays) == 5
+    assert sum("kept in memory only" in r.message for r in caplog.records) == 1
+
+
+def test_render_still_refuses_a_cache_folder_it_cannot_write(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[paths]\ncache_dir = "{blocker}/cache"\n')
+    result = cli("--config", str(config_file), "render")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f'pi-pause: [paths] cache_dir = "{blocker}/cache" cannot be '
+                                     "written; fix its permissions or choose another folder")

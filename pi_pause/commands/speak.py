@@ -19,11 +19,13 @@ class SpeakerError(UserError):
 
 
 def render_command(args, settings: config.Settings) -> int:
+    from pi_pause import dirs
     from pi_pause.progress import Progress
     from pi_pause.voice import prompts
     from pi_pause.voice.light import Light
     from pi_pause.voice.session import Sessions
 
+    dirs.cache_dir(settings)  # here a folder that cannot be written is an error, not memory
     sessions = Sessions(settings, player=None, light=Light(None),
                         prompts=prompts.load(args.prompts or prompts.PROMPTS_DIR))
     with Progress("rendering voice clips") as progress:

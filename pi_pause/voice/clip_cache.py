@@ -80,7 +80,7 @@ class ClipCache:
         path = self.path(text)
         try:
             data = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not rendered, or no folder at all
             return None
         except OSError as exc:  # an unreadable card: render again, into memory if need be
             log.warning("cannot read cached clip %s (%s)", path.name, exc.strerror or exc)

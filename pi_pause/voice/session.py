@@ -66,7 +66,7 @@ class Sessions:
         self.light = light
         self.clock = clock or RealClock()
         self.prompts = prompts or load_prompts()
-        self.cache = cache or ClipCache(dirs.cache_dir(settings), Voice.from_settings(settings))
+        self.cache = cache or ClipCache(dirs.clip_folder(settings), Voice.from_settings(settings))
         self.rotation = rotation if rotation is not None else Rotation(
             dirs.state_file(settings, "rotation.json"))  # None: a read-only state folder
         self._chime = Clip(chime(self.cache.voice.sample_rate), self.cache.voice.sample_rate)
