@@ -38,7 +38,7 @@ DEFAULT_CONFIG_PATH = Path("/etc/pi-pause/config.toml")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ENGINES = ("auto", "vosk", "pocketsphinx", "embedding")
+ENGINES = ("auto", "two-stage", "vosk", "pocketsphinx", "embedding")
 
 
 class ConfigError(UserError):
@@ -74,9 +74,11 @@ class ListenSettings:
     """How the microphone is heard."""
 
     engine: str = field(default="auto", metadata=_one_of(*ENGINES))
-    """Recogniser: 'vosk' (needs a model in models/), 'pocketsphinx' (built in), 'embedding'
-    (openWakeWord features + a per-phrase model, see `pi-pause phrase train`) or 'auto'
-    (Vosk when its model is present, else PocketSphinx)."""
+    """Recogniser: 'two-stage' (lenient first stages propose, Whisper tiny.en confirms from the
+    phrase's text; any phrase, no training), 'vosk' (needs a model in models/), 'pocketsphinx'
+    (built in), 'embedding' (openWakeWord features + a per-phrase model, see `pi-pause phrase
+    train`) or 'auto' (two-stage while the Whisper model is intact, else Vosk when its model is
+    present, else PocketSphinx)."""
 
     phrases: tuple[str, ...] = field(
         default=("let's take a pause",),

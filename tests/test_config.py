@@ -40,7 +40,7 @@ def test_values_are_parsed_into_typed_settings():
     ("[sound]\nvolume = 1", "unknown section [sound]; allowed sections: listen"),
     ("[pause]\nbreak_minutes = 5", "[pause] break_minutes = 5 is not allowed; use a whole number from 20 to 1440"),
     ("[pause]\nbreak_minutes = 20.5", "break_minutes = 20.5 is not allowed"),
-    ("[listen]\nengine = 'whisper'", "engine = \"whisper\" is not allowed; use one of 'auto', 'vosk', 'pocketsphinx'"),
+    ("[listen]\nengine = 'whisper'", "engine = \"whisper\" is not allowed; use one of 'auto', 'two-stage', 'vosk', 'pocketsphinx'"),
     ("[listen]\nphrases = []", "phrases = [] is not allowed"),
     ("[listen]\nphrases = ['Take a PAUSE!']", "lower-case phrases"),
     ("[listen]\nphrases = ['pause 2']", "lower-case phrases"),

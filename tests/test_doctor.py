@@ -75,20 +75,19 @@ def test_vosk_without_its_model_folder_points_to_models_install(tmp_path):
     assert "--from FILE" in engine.fix and '[listen] engine = "auto"' in engine.fix
 
 
-def test_doctor_without_the_vosk_model_says_how_to_install_it(cli, tmp_path):
-    # The build machines have no English Vosk model: the default engine ('auto')
-    # falls back to PocketSphinx, and the doctor names the command that fixes it.
+def test_doctor_says_which_stages_listen_and_why(cli, tmp_path):
+    # The build machines have no English Vosk model: the default engine ('auto') is
+    # the two-stage spotter, proposed by PocketSphinx and the shipped phrase model.
     folder = tmp_path / "models" / "vosk-model-small-en-us-0.15"
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[listen]\nvosk_model = "{folder}"\n[paths]\nstate_dir = "{tmp_path}"\n'
                    f'cache_dir = "{tmp_path}"\nsocket = "{tmp_path / "c.sock"}"\n')
     lines = cli("--config", str(cfg), "doctor").stdout.splitlines()
     engine = next(line for line in lines if line.split()[1:3] == ["speech", "engine:"])
-    assert engine.startswith("warn  speech engine: no Vosk model, so PocketSphinx (built in) listens; fix: ")
-    assert (f"install it with `pi-pause models install vosk-small-en-us "
-            f"--models-dir {folder.parent}` (41 MB download)") in engine
-    assert "download it on another computer, copy it over and add --from FILE" in engine
-    assert '[listen] engine = "embedding"' in engine
+    assert engine.startswith("ok    speech engine: two-stage: proposed by pocketsphinx keyword spotting")
+    assert "embedding classifier (a trained model for \"let's take a pause\")" in engine
+    assert "vosk" not in engine.lower()
+    assert "confirmed by Whisper tiny.en (model files checked)" in engine
 
 
 def test_the_embedding_engine_is_checked_for_a_model_of_every_phrase(tmp_path):

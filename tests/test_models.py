@@ -406,10 +406,12 @@ def test_models_list_shows_what_is_installed_and_what_auto_uses(cli, site, tmp_p
     assert shown.returncode == 0, shown.stderr
     rows = {line.split()[0]: line for line in shown.stdout.splitlines() if line.startswith("test-")}
     assert "  installed  " in rows["test-vosk"] and "not installed" in rows["test-other"]
-    assert f"listening: `auto` uses vosk ({models_dir / 'vosk-model-test'})" in shown.stdout
+    assert "listening: `auto` uses two-stage; proposed by pocketsphinx keyword spotting" in shown.stdout
+    assert f"vosk grammar (an English Vosk model at {models_dir / 'vosk-model-test'})" in shown.stdout
 
     shown = cli("--config", str(missing), *args, timeout=60)
-    assert "listening: `auto` uses pocketsphinx" in shown.stdout
+    assert "listening: `auto` uses two-stage; proposed by pocketsphinx keyword spotting" in shown.stdout
+    assert "vosk grammar" not in shown.stdout
     assert f"`pi-pause models install test-other --models-dir {models_dir}`" in shown.stdout
 
 

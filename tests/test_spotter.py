@@ -88,15 +88,18 @@ def test_auto_picks_vosk_when_its_model_is_present_and_says_so(korean_spotter, c
     caplog.set_level(logging.INFO)
     with spotter.open_spotter(_with_model(KOREAN_MODEL), phrases=(KOREAN_PHRASE,)) as s:
         assert s.engine_name == "vosk"
-    assert "listening with vosk (engine auto: a Vosk model is present)" in caplog.text
+    # A Korean phrase is beyond the two-stage spotter's English first stage and verifier.
+    assert "listening with vosk (engine auto: not two-stage: phrase word '잠깐'" in caplog.text
+    assert "; a Vosk model is present)" in caplog.text
 
 
-def test_auto_falls_back_to_pocketsphinx_without_a_vosk_model(tmp_path, caplog):
+def test_auto_listens_in_two_stages_for_an_english_phrase(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     settings = _with_model(tmp_path / "no-such-model")
-    with spotter.open_spotter(settings) as s:
-        assert s.engine_name == "pocketsphinx"
-    assert "listening with pocketsphinx (engine auto: no Vosk model at" in caplog.text
+    with spotter.open_spotter(settings, phrases=("time for a break",)) as s:
+        assert s.engine_name == "two-stage (pocketsphinx -> whisper)"
+    assert ("listening with two-stage (pocketsphinx -> whisper) (engine auto: the Whisper verifier's "
+            "model is installed and intact)") in caplog.text
 
 
 def test_vosk_uses_the_models_own_unknown_word_and_vocabulary():

@@ -136,6 +136,8 @@ def check_engine(settings, _) -> Check:
     if model.exists() and not present:
         return Check("FAIL", "speech engine", f"{model} is not a Vosk model folder "
                                               f"({problem})", install)
+    if engine in ("auto", "two-stage"):
+        return _check_two_stage(settings)
     if engine == "vosk" and not present:
         return Check("FAIL", "speech engine", f"Vosk model folder {model} is missing",
                      f"{install}{offline}; or set [listen] engine = \"auto\"")
@@ -143,11 +145,22 @@ def check_engine(settings, _) -> Check:
         return Check("ok", "speech engine", "PocketSphinx (built in)")
     if engine == "embedding":
         return _check_embedding(settings)
-    if present:
-        return Check("ok", "speech engine", f"Vosk with {model}")
-    return Check("warn", "speech engine", "no Vosk model, so PocketSphinx (built in) listens",
-                 f"for better accuracy: {install}{offline}; until then, [listen] engine = \"embedding\" "
-                 "hears about three times as many phrases as PocketSphinx (docs/benchmarks.md)")
+    return Check("ok", "speech engine", f"Vosk with {model}")
+
+
+def _check_two_stage(settings) -> Check:
+    """Which first stages propose, and whether the Whisper verifier's model is intact."""
+    from pi_pause.ear import first_stages, spotter, verifier
+
+    problem = verifier.model_problem()
+    if problem is not None:
+        what, _, fix = problem.partition("; fix: ")
+        return Check("FAIL", "speech engine", what,
+                     fix + "; until then engine = \"auto\" listens with Vosk or PocketSphinx alone")
+    stages = "; ".join(first_stages.describe(settings, settings.listen.phrases,
+                                               spotter.trained_models_dir(settings)))
+    return Check("ok", "speech engine", f"two-stage: proposed by {stages}; each candidate confirmed by "
+                                         "Whisper tiny.en (model files checked)")
 
 
 def _check_embedding(settings) -> Check:

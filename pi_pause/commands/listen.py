@@ -73,7 +73,7 @@ def listen_command(args, settings: config.Settings) -> int:
     # The microphone first: with none, say so at once instead of after loading a model.
     with microphone():
         pass
-    with spotter.open_spotter(settings, phrases=_phrases(args), engine=args.engine) as s:
+    with spotter.open_spotter(settings, phrases=_phrases(args), engine=args.engine, live=True) as s:
         def heard(event: PhraseHeard) -> None:
             print(f"heard {event.phrase!r}", flush=True)
 

@@ -60,6 +60,11 @@ def models_list_command(args, settings: config.Settings) -> int:
     engine = spotter.chosen_engine(settings)
     how = "`auto` uses" if settings.listen.engine == "auto" else "[listen] engine ="
     detail = f" ({vosk_folder})" if engine == "vosk" else ""
+    if engine == "two-stage":
+        from pi_pause.ear import first_stages
+
+        detail = "; proposed by " + "; ".join(first_stages.describe(
+            settings, settings.listen.phrases, spotter.trained_models_dir(settings)))
     print(f"listening: {how} {engine}{detail}")
     hint = describe_missing(settings, Path(args.manifest))
     if hint:

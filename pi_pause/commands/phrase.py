@@ -44,8 +44,11 @@ def phrase_check_command(args, settings: config.Settings) -> int:
         print(f"common words: {', '.join(common) or 'none'}; rarest word: {rarest!r} "
               f"(about 1 in {10 ** -pronounce.log10_frequency(rarest):,.0f} words of everyday "
               "English)")
+    chosen = spotter.chosen_engine(settings)
+    why = f" (engine auto: {spotter.auto_reason(settings)})" if settings.listen.engine == "auto" else ""
+    print(f"listens with: {chosen}{why}")
     usable = [f.engine for f in findings if f.ok]
-    return 0 if spotter.chosen_engine(settings) in usable else 1
+    return 0 if chosen in usable else 1
 
 
 def phrase_train_command(args, settings) -> int:

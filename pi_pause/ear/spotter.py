@@ -8,6 +8,12 @@ The engines sit behind one small interface (:class:`~pi_pause.ear.engine.Engine`
 - :mod:`pi_pause.ear.vosk_engine`: a Vosk recogniser restricted to a small grammar of
   the phrase words, competing words and the model's unknown-word token. Needs a
   model folder (``[listen] vosk_model``).
+- :mod:`pi_pause.ear.two_stage` (``engine = "two-stage"``, what ``auto`` picks): lenient
+  first stages (:mod:`pi_pause.ear.first_stages`) propose, and Whisper tiny.en
+  (:mod:`pi_pause.ear.verifier`) confirms each candidate from the phrase's text alone.
+  ``open_spotter(..., live=True)`` (the service, ``pi-pause listen``) verifies on a
+  worker thread, so the listener never waits; otherwise (``pi-pause detect``,
+  benchmarks) the same candidates are verified at once, in order.
 
 :class:`PhraseSpotter` wraps one engine, counts the audio it has consumed and
 turns what the engine heard into a :class:`~pi_pause.events.PhraseHeard` event.
@@ -37,7 +43,7 @@ import numpy as np
 
 from pi_pause import config, dirs
 from pi_pause.errors import UserError
-from pi_pause.ear import vosk_engine
+from pi_pause.ear import verifier, vosk_engine
 from pi_pause.ear.engine import MAX_FRAME, RATE, Engine, Finding, PhraseError
 from pi_pause.events import PhraseHeard
 
@@ -97,6 +103,11 @@ class PhraseSpotter:
                 break
         return heard
 
+    def stats(self) -> dict:
+        """Counters for benchmarks (the two-stage engine's candidates and verifier CPU); no content."""
+        stats = getattr(self._engine, "stats", None)
+        return stats() if stats else {}
+
     def close(self) -> None:
         self._engine.close()
 
@@ -107,26 +118,59 @@ class PhraseSpotter:
         self.close()
 
 
-def chosen_engine(settings: config.Settings) -> str:
-    """The engine in use: the configured one, or what ``engine = "auto"`` resolves to."""
+def chosen_engine(settings: config.Settings, phrases: tuple[str, ...] | None = None) -> str:
+    """The engine in use: the configured one, or what ``engine = "auto"`` resolves to.
+
+    ``auto`` is the two-stage spotter while the Whisper model is intact (it is a
+    dependency, so unless it is damaged) and PocketSphinx, its text-defined first
+    stage, knows every word of every phrase (an English phrase): on the test split
+    it heard far more than any single engine (docs/benchmarks.md). Otherwise
+    Vosk when its model is present, else PocketSphinx.
+    """
     wanted = settings.listen.engine
     if wanted != "auto":
         return wanted
+    if _two_stage_problem(settings, phrases) is None:
+        return "two-stage"
     return "vosk" if vosk_engine.model_problem(vosk_model_path(settings)) is None else "pocketsphinx"
 
 
+def auto_reason(settings: config.Settings, phrases: tuple[str, ...] | None = None) -> str:
+    """Why ``engine = "auto"`` picks what it picks (for the log, doctor and ``phrase check``)."""
+    problem = _two_stage_problem(settings, phrases)
+    if problem is None:
+        return "the Whisper verifier's model is installed and intact"
+    vosk = ("a Vosk model is present" if vosk_engine.model_problem(vosk_model_path(settings)) is None
+            else "no Vosk model at " + str(vosk_model_path(settings)))
+    return f"not two-stage: {problem}; {vosk}"
+
+
+def _two_stage_problem(settings: config.Settings, phrases: tuple[str, ...] | None) -> str | None:
+    from pi_pause.ear import sphinx_engine
+
+    problem = verifier.model_problem()
+    if problem is not None:
+        return problem
+    unheard = [f.message for f in sphinx_engine.check(tuple(phrases or settings.listen.phrases)) if not f.ok]
+    return unheard[0] if unheard else None
+
+
 def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = None,
-                 engine: str | None = None) -> PhraseSpotter:
+                 engine: str | None = None, *, live: bool = False) -> PhraseSpotter:
     """The spotter the settings ask for, with every phrase checked first.
 
     ``phrases`` and ``engine`` override the settings (``pi-pause detect`` uses them).
-    Raises :class:`PhraseError` for a phrase the engine cannot hear.
+    ``live`` (the service and ``pi-pause listen``): the two-stage engine verifies on a
+    worker thread instead of inline. Raises :class:`PhraseError` for a phrase the
+    engine cannot hear.
     """
     phrases = tuple(phrases or settings.listen.phrases)
     wanted = engine or settings.listen.engine
-    name = chosen_engine(_with_engine(settings, wanted))
+    name = chosen_engine(_with_engine(settings, wanted), phrases)
     sensitivity = settings.listen.sensitivity
-    if name == "vosk":
+    if name == "two-stage":
+        built = PhraseSpotter(_two_stage(settings, phrases, live))
+    elif name == "vosk":
         model = vosk_engine.load_model(vosk_model_path(settings))
         _refuse_unheard(vosk_engine.check(model, phrases))
         built = PhraseSpotter(vosk_engine.VoskEngine(model, phrases, sensitivity))
@@ -140,12 +184,21 @@ def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = No
         _refuse_unheard(sphinx_engine.check(phrases))
         built = PhraseSpotter(sphinx_engine.SphinxEngine(phrases, sensitivity))
     if wanted == "auto":
-        why = ("a Vosk model is present" if name == "vosk"
-               else "no Vosk model at " + str(vosk_model_path(settings)))
-        log.info("listening with %s (engine auto: %s)", name, why)
+        log.info("listening with %s (engine auto: %s)", built.engine_name, auto_reason(settings, phrases))
     else:
-        log.info("listening with %s", name)
+        log.info("listening with %s", built.engine_name)
     return built
+
+
+def _two_stage(settings: config.Settings, phrases: tuple[str, ...], live: bool):
+    """First stages for ``phrases`` and the Whisper verifier, verifying inline or on a thread."""
+    from pi_pause.ear import first_stages, sphinx_engine, two_stage
+
+    _refuse_unheard(sphinx_engine.check(phrases))
+    judge = verifier.WhisperVerifier.load(verifier.threshold_for(settings.listen.sensitivity))
+    checks = two_stage.ThreadedChecks(judge) if live else two_stage.InlineChecks(judge)
+    stages = first_stages.open_stages(settings, phrases, trained_models_dir(settings))
+    return two_stage.TwoStageEngine([stage.proposer for stage in stages], checks)
 
 
 def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
@@ -160,9 +213,19 @@ def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
             findings.append(Finding("vosk", False, str(exc)))
         else:
             findings += vosk_engine.check(model, (phrase,))
-    from pi_pause.ear import embedding_engine
+    from pi_pause.ear import embedding_engine, first_stages
 
     findings.append(Finding("embedding", *embedding_engine.check(phrase, trained_models_dir(settings))))
+    problem = verifier.model_problem()
+    if problem is not None:
+        findings.append(Finding("two-stage", False, problem))
+    elif not findings[0].ok:
+        findings.append(Finding("two-stage", False, "its first stage is PocketSphinx, which cannot hear "
+                                                    "every word (see above)"))
+    else:
+        stages = "; ".join(first_stages.describe(settings, (phrase,), trained_models_dir(settings)))
+        findings.append(Finding("two-stage", True, f"proposed by {stages}; confirmed by Whisper tiny.en "
+                                                   "from the phrase's text (no training needed)"))
     return findings
 
 

@@ -85,7 +85,7 @@ def real_parts() -> Parts:
     from pi_pause.voice.session import Sessions as ScriptedSessions
 
     return Parts(
-        open_spotter=open_spotter,
+        open_spotter=lambda settings: open_spotter(settings, live=True),
         open_microphone=Microphone,
         make_sessions=ScriptedSessions,
         make_light=lambda pin, pin_factory: PwmLight(pin, pin_factory=pin_factory),
