@@ -60,7 +60,7 @@ class Voice:
     """One synthetic speaker: an engine, its settings, and a sox pitch/tempo shift."""
 
     id: str
-    engine: str  # "piper" or "espeak"
+    engine: str  # "piper", "espeak", or (test split only, never tuned on) "festival" or "flite"
     length_scale: float = 1.0  # piper
     noise_scale: float = 0.667  # piper
     noise_w: float = 0.8  # piper
@@ -73,6 +73,11 @@ class Voice:
     @property
     def family(self) -> str:
         return self.engine
+
+    @property
+    def seen(self) -> bool:
+        """Whether voices of this family were used to train or tune any part of the ear."""
+        return self.engine in SEEN_FAMILIES
 
     def raised(self) -> "Voice":
         """The same person shouting: faster and higher."""
@@ -94,6 +99,18 @@ def _piper(id, ls, ns, nw, cents, tempo):
 def _espeak(id, name, speed, pitch, cents=0.0):
     return Voice(id, "espeak", name=name, speed=speed, pitch=pitch, cents=cents)
 
+
+def _festival(id, name, cents=0.0, tempo=1.0):
+    return Voice(id, "festival", name=name, cents=cents, tempo=tempo)
+
+
+def _flite(id, name, cents=0.0, tempo=1.0):
+    return Voice(id, "flite", name=name, cents=cents, tempo=tempo)
+
+
+# Piper joe and espeak-ng train and tune the ear; festival and flite voices are
+# reserved for the test split, as speakers no part of pi-pause has ever heard.
+SEEN_FAMILIES = ("piper", "espeak")
 
 # Disjoint voices per split: no setting is shared between tune and test.
 VOICES = {
@@ -120,6 +137,13 @@ VOICES = {
         _espeak("es-029-f3", "en-029+f3", 150, 60),
         _espeak("es-mid-m7", "en-gb-x-gbcwmd+m7", 170, 35),
         _espeak("es-us-f5", "en-us+f5", 145, 75, cents=-100),
+        _festival("fest-kal", "voice_kal_diphone"),
+        _festival("fest-ked", "voice_ked_diphone", tempo=0.95),
+        _festival("fest-slt", "voice_cmu_us_slt_arctic_hts"),
+        _flite("flite-awb", "awb"),
+        _flite("flite-rms", "rms", tempo=0.95),
+        _flite("flite-kal", "kal16", cents=150),
+        _flite("flite-slt", "slt"),
     ],
 }
 
@@ -143,7 +167,9 @@ class Synth:
         path = self.cache / f"{self.key(text, voice, take)}.npy"
         if path.exists():
             return np.load(path)
-        raw, rate = self._piper_say(text, voice) if voice.engine == "piper" else self._espeak_say(text, voice)
+        speak = {"piper": self._piper_say, "espeak": self._espeak_say,
+                 "festival": self._festival_say, "flite": self._flite_say}[voice.engine]
+        raw, rate = speak(text, voice)
         audio = self._shift(wav.resample(raw, rate, RATE), voice)
         audio = mixing.trim(audio)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
@@ -166,6 +192,17 @@ class Synth:
         with tempfile.NamedTemporaryFile(suffix=".wav") as f:
             subprocess.run(["espeak-ng", "-v", voice.name, "-s", str(voice.speed), "-p", str(voice.pitch),
                             "-w", f.name, text], check=True, capture_output=True)
+            return wav.read_float(f.name)
+
+    def _festival_say(self, text: str, voice: Voice) -> tuple[np.ndarray, int]:
+        with tempfile.NamedTemporaryFile(suffix=".wav") as f:
+            subprocess.run(["text2wave", "-eval", f"({voice.name})", "-o", f.name], input=text.encode(),
+                           check=True, capture_output=True)
+            return wav.read_float(f.name)
+
+    def _flite_say(self, text: str, voice: Voice) -> tuple[np.ndarray, int]:
+        with tempfile.NamedTemporaryFile(suffix=".wav") as f:
+            subprocess.run(["flite", "-voice", voice.name, "-t", text, "-o", f.name], check=True, capture_output=True)
             return wav.read_float(f.name)
 
     @staticmethod
@@ -228,7 +265,7 @@ def _shout(text: str) -> str:
     return text[:-1] + "!" if text.endswith(".") else text
 
 
-def plan(split: str, positives: int, negative_minutes: float) -> list[Scene]:
+def plan(split: str, positives: int, negative_minutes: float, phrase: str = sentences.PHRASE) -> list[Scene]:
     """Every scene of one split, decided up front from the split's seed."""
     rng = np.random.default_rng(SEEDS[split])
     pools = sentences.pools(split)
@@ -265,7 +302,7 @@ def plan(split: str, positives: int, negative_minutes: float) -> list[Scene]:
         if position in ("middle", "end"):
             pieces.append(Piece(_shout(lead()) if style == "raised" else lead(), said, gap, take))
             gap = float(rng.uniform(0.05, 0.25))
-        phrase_text = "let's take a pause," if position in ("start", "middle") else "Let's take a pause" + end_mark
+        phrase_text = phrase + "," if position in ("start", "middle") else phrase + end_mark
         if position in ("start", "alone"):
             phrase_text = phrase_text[0].upper() + phrase_text[1:]
         pieces.append(Piece(phrase_text, said, gap, take, phrase=True))
@@ -295,7 +332,7 @@ def babble_plan(split: str) -> list[Piece]:
     texts = sentences.pools(split)["babble"]
     out = []
     for v, voice in enumerate(VOICES[split]):
-        chosen = texts if voice.engine == "espeak" else texts[v % 2::2]
+        chosen = texts[v % 2::2] if voice.engine == "piper" else texts
         out += [Piece(t, voice, 0.0) for t in chosen]
     return out
 
@@ -351,6 +388,7 @@ def render(scene: Scene, synth: Synth, noise_clips: list[np.ndarray]) -> tuple[n
         "speech_seconds": round(float(mask.sum()) / RATE, 3),
         "voice": scene.voice.id,
         "voice_family": scene.voice.family,
+        "voice_seen": scene.voice.seen,
         "other_voice": scene.other.id,
         "style": scene.style,
         "noise": scene.noise,
@@ -389,16 +427,30 @@ def synthesise(pieces: list[Piece], synth: Synth, jobs: int) -> None:
             pass
 
 
-def build(out: Path, split: str, positives: int, negative_minutes: float, jobs: int) -> dict:
-    """Write one complete split; the manifest is written last."""
+def folder_name(split: str, phrase: str) -> str:
+    """``test`` for the default phrase, ``test-time-for-a-break`` for another."""
+    if phrase == sentences.PHRASE:
+        return split
+    return split + "-" + "-".join(phrase.lower().replace("'", "").split())
+
+
+def build(out: Path, split: str, positives: int, negative_minutes: float, jobs: int,
+          phrase: str = sentences.PHRASE, negatives: bool = True) -> dict:
+    """Write one complete split; the manifest is written last.
+
+    ``phrase`` other than the default writes only positives (``negatives=False``): the
+    negatives of a split do not depend on the phrase, so a second phrase reuses them.
+    """
     started = time.time()
-    where = out / split
+    where = out / folder_name(split, phrase)
     where.mkdir(parents=True, exist_ok=True)
     manifest_path = where / "manifest.json"
     if manifest_path.exists():
         manifest_path.unlink()  # a half-rebuilt split must not look complete
     synth = Synth(out / ".cache")
-    scenes = plan(split, positives, negative_minutes)
+    scenes = plan(split, positives, negative_minutes, phrase)
+    if not negatives:
+        scenes = [s for s in scenes if s.kind == "positive"]
     noise_pieces = babble_plan(split)
     synthesise([p for s in scenes for p in s.pieces] + noise_pieces, synth, jobs)
     noise_clips = [synth.say(p.text, p.voice) for p in noise_pieces]
@@ -411,7 +463,7 @@ def build(out: Path, split: str, positives: int, negative_minutes: float, jobs: 
     total = sum(f["duration"] for f in files)
     manifest = {
         "split": split,
-        "phrase": sentences.PHRASE,
+        "phrase": phrase,
         "rate": RATE,
         "seed": SEEDS[split],
         "voices": [asdict(v) for v in VOICES[split]],
@@ -437,15 +489,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--negative-minutes", type=float, default=0.0,
                         help="minutes of phrase-free files (default 25 tune, 35 test)")
     parser.add_argument("--jobs", type=int, default=1, help="synthesis processes (at most 2 here)")
+    parser.add_argument("--phrase", default=sentences.PHRASE,
+                        help="another phrase: writes only positive files, into OUT/SPLIT-PHRASE-WORDS")
     args = parser.parse_args(argv)
     for split in SPLITS if args.split == "both" else (args.split,):
         positives = args.positives or {"tune": 180, "test": 200}[split]
         minutes = args.negative_minutes or {"tune": 25.0, "test": 35.0}[split]
         print(f"{split}: planning {positives} positives + ~{minutes:g} min of negatives", flush=True)
-        m = build(args.out, split, positives, minutes, max(1, min(args.jobs, 2)))
+        other = args.phrase != sentences.PHRASE
+        m = build(args.out, split, positives, minutes, max(1, min(args.jobs, 2)), args.phrase,
+                  negatives=not other)
         print(f"{split}: {len(m['files'])} files, {m['positives']} phrases, {m['hours'] * 60:.1f} min audio, "
               f"{m['non_phrase_hours'] * 60:.1f} min without the phrase, {m['near_misses']} near-misses, "
-              f"built in {m['built_seconds']:.0f} s -> {args.out / split / 'manifest.json'}", flush=True)
+              f"built in {m['built_seconds']:.0f} s -> {args.out / folder_name(split, args.phrase) / 'manifest.json'}", flush=True)
     return 0
 
 

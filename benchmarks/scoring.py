@@ -99,6 +99,7 @@ TARGETS = {
     "false_per_hour": ("<=", 0.5),
     "latency_median": ("<=", 0.3),
     "latency_p90": ("<=", 0.6),
+    "verifier_cpu_median": ("<=", 0.15),
     "rtf": ("<=", 0.05),
     "peak_rss_mb": ("<=", 200.0),
 }

@@ -43,7 +43,7 @@ from benchmarks.scoring import fmt, verdict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAME = 1600  # 100 ms at 16 kHz, the live listener's frame
-ENGINES = ("pocketsphinx", "embedding", "vosk")
+ENGINES = ("two-stage", "pocketsphinx", "embedding", "vosk")
 KOREAN = "korean-sanity"
 
 # Condition labels reported separately (manifest field -> how to print it).
@@ -51,6 +51,7 @@ GROUPS = {
     "noise": lambda f: f["noise"] if f["noise"] == "none" else f"{f['noise']} {f['snr']} dB",
     "style": lambda f: f["style"],
     "reverb": lambda f: f["reverb"],
+    "voices": lambda f: "seen in tuning" if f.get("voice_seen", True) else "never seen",
     "voice": lambda f: f["voice_family"],
     "position": lambda f: f["position"] or "-",
     "near-miss": lambda f: "in file" if f.get("near_misses") else "none in file",
@@ -93,8 +94,10 @@ def worker(engine: str, phrase: str, vosk_model: str | None, folder: Path, files
         feed_cpu += time.process_time() - start
         audio_seconds += len(samples) / 16000
         detections[name] = fired
+    stats = spot.stats()
     return {
         "engine": spot.engine_name, "spotter_source": spotter.__file__, "detections": detections, "feed_cpu": feed_cpu,
+        "candidates": stats.get("candidates"), "verifier_cpu": stats.get("verifier_cpu", []),
         "audio_seconds": audio_seconds, "load_cpu": load_cpu, "load_wall": load_wall,
         "rss_loaded_mb": rss_loaded / 1024,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -132,6 +135,11 @@ def run_engine(engine: str, phrase: str, vosk_model: str | None, folder: Path,
     for p in parts:
         merged["detections"].update(p["detections"])
     merged["feed_cpu"] = sum(p["feed_cpu"] for p in parts)
+    if parts[0]["candidates"] is not None:  # two-stage: the first stages' proposals and the verifier's cost
+        merged["candidates"] = sum(p["candidates"] for p in parts)
+        cpu = sorted(c for p in parts for c in p["verifier_cpu"])
+        merged["verifier_cpu_median"] = cpu[len(cpu) // 2] if cpu else None
+        merged["verifier_cpu_p90"] = cpu[int(0.9 * (len(cpu) - 1))] if cpu else None
     merged["audio_seconds"] = sum(p["audio_seconds"] for p in parts)
     merged["rtf"] = merged["feed_cpu"] / merged["audio_seconds"]
     merged["load_cpu"] = max(p["load_cpu"] for p in parts)
@@ -233,6 +241,11 @@ def table(result: dict) -> str:
                      f"[{verdict('latency_p90', o['latency_p90'])}]")
         lines.append(f"  RTF {r['rtf']:.4f} [{verdict('rtf', r['rtf'])}]   peak RSS {r['peak_rss_mb']:.0f} MB "
                      f"[{verdict('peak_rss_mb', r['peak_rss_mb'])}]   load {r['load_wall']:.1f} s")
+        if r.get("candidates") is not None:
+            lines.append(f"  candidates {r['candidates']} = {r['candidates'] / (r['audio_seconds'] / 3600):.0f}/h; "
+                         f"verifier CPU per candidate median {fmt(r['verifier_cpu_median'])} s "
+                         f"[{verdict('verifier_cpu_median', r['verifier_cpu_median'])}], "
+                         f"p90 {fmt(r['verifier_cpu_p90'])} s")
         for group, rows in r["by_condition"].items():
             for label, s in rows.items():
                 lines.append(f"    {group:8s} {label:12s} recall {fmt(s['recall'], 'pct'):>6s} "
@@ -249,17 +262,18 @@ def command(argv: list[str]) -> str:
 
 
 def run(args, save=lambda result: None) -> dict:
-    folder = args.corpus / args.split
+    folder = args.corpus / (args.folder or args.split)
     manifest_path = folder / "manifest.json"
     if not manifest_path.exists():
         raise SystemExit(f"{manifest_path} is missing; build it with "
                          f"`python -m benchmarks.corpus --out {args.corpus} --split {args.split}`")
     manifest = json.loads(manifest_path.read_text())
-    files = manifest["files"][: args.limit] if args.limit else manifest["files"]
+    files = [f for f in manifest["files"] if not args.kind or f["kind"] == args.kind]
+    files = files[: args.limit] if args.limit else files
     names = [f["file"] for f in files]
-    manifest = dict(manifest, files=files)
+    manifest = dict(manifest, files=files, phrase=args.phrase or manifest["phrase"])
     result = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": machine(), "split": args.split, "corpus": str(args.corpus),
+              "machine": machine(), "split": args.folder or args.split, "phrase": manifest["phrase"], "corpus": str(args.corpus),
               "command": command(args.argv), "engines": {}}
     wanted = args.engine or list(ENGINES)
     for engine in wanted:
@@ -307,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", action="append", choices=ENGINES,
                         help="engine to measure (repeatable; default: every available engine)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes per engine (at most 2)")
+    parser.add_argument("--folder", help="corpus folder other than the split's own, e.g. test-time-for-a-break")
+    parser.add_argument("--phrase", help="listen for this phrase instead of the manifest's (false triggers of "
+                                         "another phrase on the same negatives)")
+    parser.add_argument("--kind", choices=("positive", "negative"), help="only files of this kind")
     parser.add_argument("--limit", type=int, default=0, help="only the first N files (quick checks)")
     parser.add_argument("--json", type=Path, help="result file (default benchmarks/results/spotter-SPLIT.json)")
     parser.add_argument("--no-korean", action="store_true", help="skip the Korean Vosk sanity run")

@@ -113,3 +113,10 @@ def test_engine_score_reports_recall_per_condition_and_lists_false_trigger_files
     assert noise["babble 5 dB"]["false_triggers"] == 1
     assert [f["file"] for f in result["false_trigger_files"]] == ["c.wav"]
     assert result["missed_files"] == ["b.wav"]
+
+
+def test_festival_and_flite_voices_are_kept_out_of_tuning():
+    # They stand in for couples the ear never heard: tuning on them would flatter it.
+    assert {v.family for v in corpus.VOICES["tune"]} == set(corpus.SEEN_FAMILIES)
+    unseen = [v for v in corpus.VOICES["test"] if not v.seen]
+    assert {v.family for v in unseen} == {"festival", "flite"} and len(unseen) == 7
