@@ -77,3 +77,15 @@ def test_features_are_whispers_shape_and_scale():
     assert feats[:, 10:90].mean(axis=1).argmax() == centre
     # log10, floored 8 decades below the loudest band, then (x + 4) / 4: the padding sits 2 below the top
     assert feats[:, 200:].max() == pytest.approx(feats.max() - 2.0, abs=1e-5)
+
+
+def test_the_verifier_scores_and_never_transcribes():
+    # Privacy: Whisper could write down what the couple said; pi-pause only ever asks it
+    # how well the audio fits the phrase. No generate/decode call may creep in.
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(verifier_module))
+    called = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    assert "align" in called  # the scan does see the model calls
+    assert not called & {"generate", "decode", "decode_batch", "transcribe", "detect_language"}
