@@ -88,7 +88,7 @@ def test_verification_runs_off_the_audio_thread_while_frames_keep_flowing(argume
             heard += [e for e in [s.feed(np.zeros(1600, np.int16))] if e]
         assert heard == []
         gated.gate.set()
-        for _ in range(100):
+        for _ in range(200):
             event = s.feed(np.zeros(1600, np.int16))
             if event is not None:
                 heard.append(event)
@@ -99,3 +99,24 @@ def test_verification_runs_off_the_audio_thread_while_frames_keep_flowing(argume
     finally:
         gated.gate.set()
         s.close()
+
+
+def test_a_busy_verifier_drops_candidates_instead_of_holding_up_the_listener():
+    import time
+
+    from pi_pause.ear.two_stage import QUEUE_SIZE, Job, ThreadedChecks
+
+    gated = GatedVerifier(WhisperVerifier.load())
+    checks = ThreadedChecks(gated)
+    try:
+        window = [np.zeros(speech.RATE, np.float32)]
+        assert checks.submit(Job(speech.PHRASE, 0, window, 1, 1))
+        assert gated.entered.wait(timeout=10)  # the worker is now stuck on the first job
+        started = time.monotonic()
+        accepted = [checks.submit(Job(speech.PHRASE, k, window, 1, k)) for k in range(2, 2 + QUEUE_SIZE + 3)]
+        assert time.monotonic() - started < 0.5  # submit never waits for the worker
+        assert accepted == [True] * QUEUE_SIZE + [False] * 3
+        assert checks.dropped == 3
+    finally:
+        gated.gate.set()
+        checks.close()

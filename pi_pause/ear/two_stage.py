@@ -153,10 +153,6 @@ class ThreadedChecks:
             out.append(self._done.popleft())
         return out
 
-    def idle(self) -> bool:
-        """No job waiting or being judged (tests and benchmarks wait on this)."""
-        return self._jobs.unfinished_tasks == 0
-
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
             try:
