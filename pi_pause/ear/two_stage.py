@@ -57,9 +57,12 @@ MAX_COSTS = 100_000
 
 
 class Verifier(Protocol):
-    threshold: float
+    """What judges a window (:class:`pi_pause.ear.verifier.WhisperVerifier`): a score, never text."""
 
-    def score(self, windows: list[np.ndarray], phrase: str) -> float: ...
+    threshold: float  # a score at or above it confirms
+
+    def score(self, windows: list[np.ndarray], phrase: str) -> float:
+        """How well the audio in ``windows`` (float, 16 kHz) ends with ``phrase``; higher is surer."""
 
 
 @dataclass(frozen=True)
