@@ -227,7 +227,7 @@ def request(path: Path, command: str, timeout: float = 5.0) -> dict:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
     sock.settimeout(timeout)
     try:
-        sock.connect(str(path))
+        _connect(sock, path, timeout)
         try:
             sock.sendall(json.dumps({"command": command}).encode() + b"\n")
         except (BrokenPipeError, ConnectionResetError):
@@ -257,6 +257,19 @@ def request(path: Path, command: str, timeout: float = 5.0) -> dict:
     if not isinstance(reply, dict):
         raise ControlError(f"{path} answered with something that is not pi-pause's reply")
     return reply
+
+
+def _connect(sock: socket.socket, path: Path, timeout: float) -> None:
+    """Connect, waiting for room while the server's queue of new connections is full
+    (a Unix socket with a timeout says EAGAIN at once instead of waiting)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return sock.connect(str(path))
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise TimeoutError from None
+            time.sleep(0.01)
 
 
 def _read_line(sock: socket.socket, limit: int = MAX_REQUEST,
