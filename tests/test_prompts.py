@@ -266,7 +266,7 @@ def test_return_time_in_the_middle_of_a_line_is_refused(folder):
 
 
 def test_time_left_in_the_middle_of_a_line_is_refused(folder):
-    edit(folder / "remaining.toml", "Still on a break, for {remaining}.",
+    edit(folder / "remaining.toml", "Time left on the break: {remaining}.",
          "Still {remaining} on the break.")
     with pytest.raises(PromptError, match=r"remaining\.toml: step 1 \(say 'remaining'\): .*"
                                           r"puts \{remaining\} mid-sentence"):
