@@ -360,3 +360,26 @@ def test_a_voice_sample_plays_only_when_idle_and_a_press_ends_it(rig, tmp_path):
         eventually(lambda: controller.state is State.ON_BREAK)
         assert request(server.path, "sample")["error"] == "a pause is in progress; try the sample afterwards"
     assert sessions.kinds() == ["sample", "pause"]
+
+
+def test_after_a_restart_in_a_break_an_early_press_still_says_the_time_left(tmp_path):
+    from pi_pause.service.pause_record import PauseRecord
+
+    record = PauseRecord(tmp_path / "pause.json")
+    record.save(START + timedelta(minutes=60))  # a one-hour pause began at START
+    factory = MockFactory(pin_class=MockPWMPin)
+    clock = ManualClock(START - timedelta(minutes=25))
+    clock.advance(30 * 60)  # restarted five minutes in, on a machine up for half an hour
+    sessions, light = ScriptedSessions(), MockLight(factory)
+    controller = Controller(sessions, light, PauseSettings(break_minutes=60), clock,
+                            record=record).start()
+    try:
+        eventually(lambda: controller.state is State.ON_BREAK)
+        controller.post(ButtonPressed())
+        eventually(lambda: sessions.kinds() == ["remaining"])
+        assert sessions.calls[-1][1]["remaining"] == pytest.approx(55.0)
+        assert controller.state is State.ON_BREAK
+    finally:
+        controller.stop()
+        light.led.close()
+        factory.close()
