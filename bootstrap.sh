@@ -368,6 +368,17 @@ install_on_pi() {
   if $need_admin; then
     echo "    Log out and in again first: 'pi-pause status' needs the group $user you were just added to."
   fi
+  safety_note
+}
+
+# Said where set-up happens, not only in the README: the device is for two people
+# who both want to calm down, and a pause must never become a way to control someone.
+safety_note() {
+  echo
+  echo "pi-pause is not for abusive situations. A pause helps two people who both want to calm"
+  echo "down; it cannot make anyone safe, and it must never be used to control a partner."
+  echo "If you are afraid of your partner, contact the US National Domestic Violence Hotline:"
+  echo "800-799-7233, or text START to 88788. Elsewhere, your local domestic-violence hotline."
 }
 
 # The settings page (pi-pause web) is off until the couple turn it on: asked here
@@ -432,6 +443,7 @@ if [ "$what" = test ]; then
   [ -n "$dry" ] && { run .venv/bin/python -m pytest; exit 0; }
   exec .venv/bin/python -m pytest
 fi
+safety_note
 say "starting pi-pause (Ctrl-C to stop)"
 [ -n "$dry" ] && { run .venv/bin/pi-pause run; exit 0; }
 exec .venv/bin/pi-pause run

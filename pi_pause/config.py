@@ -104,8 +104,8 @@ class VoiceSettings:
     model: str = ""
     """Piper voice (.onnx with its .onnx.json beside it); empty means the bundled en_US-joe-medium."""
 
-    length_scale: float = field(default=1.15, metadata=_between(0.5, 2.0))
-    """Speaking pace: above 1 is slower and calmer, below 1 faster."""
+    length_scale: float = field(default=1.55, metadata=_between(0.5, 2.0))
+    """Speaking pace: above 1 is slower and calmer, below 1 faster (1.55: about 130 words a minute)."""
 
     volume: float = field(default=0.8, metadata=_between(0.0, 1.0))
     """Loudness of speech and chimes, from silent (0) to full scale (1)."""
@@ -141,13 +141,16 @@ class PauseSettings:
     breathing: str = field(default="cyclic-sigh", metadata=_one_of("cyclic-sigh", "resonance", "box"))
     """Breathing pattern guided at the start of a pause."""
 
+    breathing_minutes: int = field(default=2, metadata=_between(1, 3))
+    """Minutes of guided breathing at the start of a pause, the voice with every breath."""
+
     holds: bool = False
     """Include breath holds in patterns that have them (harder for anxious people)."""
 
 
 @dataclass(frozen=True)
 class CheckinSettings:
-    """The gentle nightly check-in."""
+    """The nightly check-in."""
 
     enabled: bool = True
     """Offer the check-in at all."""
@@ -165,6 +168,9 @@ class CheckinSettings:
 
     late_minutes: int = field(default=30, metadata=_between(0, 120))
     """A check-in missed (device off or restarting) is still offered this late, never later."""
+
+    turn_minutes: float = field(default=2.0, metadata=_between(0.5, 10.0))
+    """Time for each partner's turn on each question; a short press moves on sooner."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ from tests.test_listener import CountingSpotter, ScriptedMic
 
 def main(state_dir: str, sock: str) -> int:
     settings = config.parse(f'[paths]\nstate_dir = "{state_dir}"\ncache_dir = "{state_dir}"\n'
-                            f'socket = "{sock}"\n')
+                            f'socket = "{sock}"\n'
+                            # no check-in: with the default 21:00, a run between 21:00 and 21:30
+                            # would start with the check-in that is due and refuse the pause
+                            '[checkin]\nenabled = false\n')
     parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=ScriptedSessions())
     service = Service(settings, Options(simulate=True), parts=parts, out=io.StringIO(),
                       keyboard=io.StringIO(""))

@@ -142,6 +142,18 @@ def test_the_settings_page_is_installed_but_stays_off_unless_asked_for(checkout,
     assert 'the settings page is off; README.md, "A settings page", says how to turn it on' in result.stdout
 
 
+def assert_ends_with_the_safety_statement(stdout: str) -> None:
+    tail = " ".join(stdout.strip().splitlines()[-4:])
+    assert tail.startswith("pi-pause is not for abusive situations.")
+    assert "800-799-7233" in tail and "text START to 88788" in tail
+
+
+def test_a_pi_set_up_ends_with_the_safety_statement_and_the_hotline(checkout, tmp_path):
+    assert_ends_with_the_safety_statement(bootstrap(checkout, tmp_path).stdout)
+    installed(checkout, tmp_path)
+    assert_ends_with_the_safety_statement(bootstrap(checkout, tmp_path).stdout)  # nothing to do
+
+
 def test_an_existing_config_is_never_overwritten(checkout, tmp_path):
     mine = tmp_path / "etc" / "pi-pause" / "config.toml"
     mine.parent.mkdir(parents=True)
@@ -202,6 +214,8 @@ def test_run_elsewhere_than_a_pi_starts_the_service_in_the_foreground(checkout, 
     assert result.returncode == 0, result.stderr
     _, commands = plan_and_commands(result.stdout)
     assert commands[-1] == ".venv/bin/pi-pause run"
+    before_start = result.stdout.split("==> starting pi-pause")[0]
+    assert_ends_with_the_safety_statement(before_start)
     assert "python3 -m venv .venv" in commands
     assert not [c for c in commands if "systemctl" in c or "apt-get install" in c and "lgpio" in c]
 
@@ -239,3 +253,11 @@ def test_folders_with_the_wrong_mode_or_owner_are_given_back_to_the_service(chec
     assert "give them back to it, mode 0750" in plan
     assert any(c.endswith("install -d -o pi-pause -g pi-pause -m 0750 /var/lib/pi-pause "
                           "/var/cache/pi-pause") for c in commands), commands
+
+
+def test_the_default_settings_file_and_the_setup_guide_carry_the_safety_statement():
+    root = Path(__file__).resolve().parent.parent
+    for path in (root / "etc/pi-pause/config.toml", root / "docs/setup-pi.md", root / "README.md"):
+        text = " ".join(path.read_text().replace("#", " ").replace(">", " ").split())
+        assert "not for abusive situations" in text, path
+        assert "800-799-7233" in text and "88788" in text, path

@@ -98,15 +98,50 @@ def test_short_press_during_the_script_skips_to_the_next_step(rig):
     eventually(lambda: controller.state is State.ON_BREAK)  # all steps skipped: the break
 
 
-def test_press_during_the_break_brings_the_return_cue_now(rig):
-    controller, sessions, _, _, _ = rig
+def test_an_early_press_in_the_break_says_the_time_left_and_does_not_end_it(rig):
+    controller, sessions, light, clock, _ = rig
     controller.post(ButtonPressed())
     eventually(lambda: controller.state is State.ON_BREAK)
+    clock.advance(8 * 60)
     controller.post(ButtonPressed())
-    eventually(lambda: sessions.kinds() == ["pause", "return"])
+    eventually(lambda: sessions.kinds() == ["pause", "remaining"])
+    assert sessions.calls[-1][1]["remaining"] == pytest.approx(12.0)  # minutes, said as "twelve"
+    eventually(lambda: ("remaining", "done") in sessions.finished)
+    eventually(lambda: light.mode == "pulse")  # back to the break's slow pulse
+    assert controller.state is State.ON_BREAK
+    assert controller.status()["message"] == "on a break until 21:20"
+    clock.advance(11 * 60)
+    time.sleep(0.05)
+    assert sessions.kinds() == ["pause", "remaining"]  # still the break
+    clock.advance(60)
+    eventually(lambda: sessions.kinds() == ["pause", "remaining", "return"])
 
 
-def test_press_at_the_return_gives_ten_more_minutes(rig):
+def test_a_long_press_ends_the_break_early(rig):
+    controller, sessions, light, clock, _ = rig
+    controller.post(ButtonPressed())
+    eventually(lambda: controller.state is State.ON_BREAK)
+    clock.advance(2 * 60)
+    controller.post(ButtonHeld())
+    eventually(lambda: controller.state is State.IDLE)
+    assert light.mode == "off"
+
+
+def test_a_press_after_the_first_twenty_minutes_of_a_long_break_brings_the_return_cue(rig):
+    controller, sessions, _, clock, _ = rig
+    controller.pause = PauseSettings(break_minutes=60)
+    controller.post(ButtonPressed())
+    eventually(lambda: controller.state is State.ON_BREAK)
+    clock.advance(19 * 60)
+    controller.post(ButtonPressed())
+    eventually(lambda: sessions.kinds() == ["pause", "remaining"])
+    assert sessions.calls[-1][1]["remaining"] == pytest.approx(41.0)
+    clock.advance(2 * 60)
+    controller.post(ButtonPressed())
+    eventually(lambda: sessions.kinds() == ["pause", "remaining", "return"])
+
+
+def test_press_at_the_return_gives_ten_more_minutes_said_with_the_new_time(rig):
     controller, sessions, light, clock, _ = rig
     sessions.hold.add("return")
     controller.post(ButtonPressed())
@@ -114,15 +149,20 @@ def test_press_at_the_return_gives_ten_more_minutes(rig):
     clock.advance(20 * 60)
     eventually(lambda: sessions.kinds() == ["pause", "return"])
     controller.post(ButtonPressed())
-    eventually(lambda: controller.state is State.ON_BREAK)
+    eventually(lambda: sessions.kinds() == ["pause", "return", "extend"])
     assert ("return", "cancelled") in sessions.finished
-    assert light.mode == "pulse"
-    assert controller.status()["message"] == "on a break until 21:30"  # 21:00 + 20 + 10
+    kind, context = sessions.calls[-1]
+    assert context["return_time"] == START + timedelta(minutes=30)  # 21:00 + 20 + 10
+    assert context["extend_minutes"] == 10
+    eventually(lambda: ("extend", "done") in sessions.finished)
+    eventually(lambda: light.mode == "pulse")
+    assert controller.state is State.ON_BREAK
+    assert controller.status()["message"] == "on a break until 21:30"
     clock.advance(9 * 60)
     time.sleep(0.05)
-    assert sessions.kinds() == ["pause", "return"]
+    assert sessions.kinds() == ["pause", "return", "extend"]
     clock.advance(60)
-    eventually(lambda: sessions.kinds() == ["pause", "return", "return"])
+    eventually(lambda: sessions.kinds() == ["pause", "return", "extend", "return"])
 
 
 def test_long_press_stops_speech_immediately(rig):
@@ -165,7 +205,7 @@ def test_the_device_never_hears_itself(rig):
     eventually(lambda: sessions.calls)
     assert not controller.guard.is_open()
     controller.post(PhraseHeard("let's take a pause", 1.0))  # its own voice, say
-    controller.post(ButtonPressed())  # dismisses the check-in
+    controller.post(ButtonHeld())  # ends the check-in
     eventually(lambda: controller.state is State.IDLE)
     controller.post(PhraseHeard("let's take a pause", 2.0))  # the echo tail
     time.sleep(0.05)
@@ -175,7 +215,7 @@ def test_the_device_never_hears_itself(rig):
     eventually(lambda: sessions.kinds() == ["checkin", "pause"])
 
 
-def test_checkin_is_skipped_during_a_pause_and_dismissed_by_a_press(rig, caplog):
+def test_checkin_is_skipped_during_a_pause_a_press_moves_it_on_and_a_long_press_ends_it(rig, caplog):
     caplog.set_level("INFO")
     controller, sessions, _, clock, _ = rig
     controller.post(ButtonPressed())
@@ -189,6 +229,9 @@ def test_checkin_is_skipped_during_a_pause_and_dismissed_by_a_press(rig, caplog)
     controller.post(CheckinDue())
     eventually(lambda: controller.state is State.CHECKING_IN)
     controller.post(ButtonPressed())
+    eventually(lambda: sessions.skipped == 1)  # the next turn, not the end
+    assert controller.state is State.CHECKING_IN
+    controller.post(ButtonHeld())
     eventually(lambda: controller.state is State.IDLE)
     assert sessions.finished[-1] == ("checkin", "cancelled")
     assert sessions.kinds() == ["pause", "checkin"]
@@ -317,3 +360,26 @@ def test_a_voice_sample_plays_only_when_idle_and_a_press_ends_it(rig, tmp_path):
         eventually(lambda: controller.state is State.ON_BREAK)
         assert request(server.path, "sample")["error"] == "a pause is in progress; try the sample afterwards"
     assert sessions.kinds() == ["sample", "pause"]
+
+
+def test_after_a_restart_in_a_break_an_early_press_still_says_the_time_left(tmp_path):
+    from pi_pause.service.pause_record import PauseRecord
+
+    record = PauseRecord(tmp_path / "pause.json")
+    record.save(START + timedelta(minutes=60))  # a one-hour pause began at START
+    factory = MockFactory(pin_class=MockPWMPin)
+    clock = ManualClock(START - timedelta(minutes=25))
+    clock.advance(30 * 60)  # restarted five minutes in, on a machine up for half an hour
+    sessions, light = ScriptedSessions(), MockLight(factory)
+    controller = Controller(sessions, light, PauseSettings(break_minutes=60), clock,
+                            record=record).start()
+    try:
+        eventually(lambda: controller.state is State.ON_BREAK)
+        controller.post(ButtonPressed())
+        eventually(lambda: sessions.kinds() == ["remaining"])
+        assert sessions.calls[-1][1]["remaining"] == pytest.approx(55.0)
+        assert controller.state is State.ON_BREAK
+    finally:
+        controller.stop()
+        light.led.close()
+        factory.close()

@@ -65,7 +65,7 @@ def test_a_full_disk_during_a_pause_still_speaks_every_line(tmp_path, test_promp
                         cache=ClipCache(tmp_path / "cache", joe_voice),
                         rotation=Rotation(tmp_path / "rotation.json", random.Random(0)))
     sessions.run("pause", cancel=threading.Event(), skip=threading.Event(), context=RETURN)
-    assert len(sink.plays) == 5  # hello, the return time, two breath cues, goodbye
+    assert len(sink.plays) == 7  # hello, the return time, two cues in each of two sighs, goodbye
     assert leftovers(tmp_path) == [] and leftovers(tmp_path / "cache") == []
 
 
@@ -109,7 +109,7 @@ def test_a_cache_folder_that_cannot_be_made_still_lets_a_pause_speak(tmp_path, t
     sessions = Sessions(settings, sink, Light(None, clock=clock.now), clock, prompts=test_prompts,
                         rotation=Rotation(None, random.Random(0)))
     sessions.run("pause", cancel=threading.Event(), skip=threading.Event(), context=RETURN)
-    assert len(sink.plays) == 5
+    assert len(sink.plays) == 7
     assert sum("kept in memory only" in r.message for r in caplog.records) == 1
 
 

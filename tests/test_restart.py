@@ -69,7 +69,10 @@ def pause_then(tmp_path, sig: int) -> datetime:
 def restart(tmp_path, at: datetime):
     settings = config.parse(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n'
                             f'cache_dir = "{tmp_path / "state"}"\n'
-                            f'socket = "{tmp_path / "control2.sock"}"\n')
+                            f'socket = "{tmp_path / "control2.sock"}"\n'
+                            # no check-in: with the default 21:00, a run between 21:00 and 21:30
+                            # would start with the check-in that is due and refuse the pause
+                            '[checkin]\nenabled = false\n')
     sessions = ScriptedSessions()
     sessions.hold.add("return")
     parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=sessions)
@@ -165,7 +168,10 @@ def test_a_service_with_an_unwritable_state_folder_starts_and_pauses(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     settings = config.parse(f'[paths]\nstate_dir = "{blocker}/state"\n'
-                            f'cache_dir = "{tmp_path}"\nsocket = "{tmp_path / "c.sock"}"\n')
+                            f'cache_dir = "{tmp_path}"\nsocket = "{tmp_path / "c.sock"}"\n'
+                            # no check-in: with the default 21:00, a run between 21:00 and 21:30
+                            # would start with the check-in that is due and refuse the pause
+                            '[checkin]\nenabled = false\n')
     sessions = ScriptedSessions()
     parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=sessions)
     svc = Service(settings, Options(simulate=True), parts=parts, notifier=Notifier(""),

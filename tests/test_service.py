@@ -251,7 +251,8 @@ def test_the_first_start_listens_and_pauses_while_the_clips_still_render(tmp_pat
     """Rendering every clip takes minutes the first time; the service does not wait for it."""
     monkeypatch.setattr(SlowToPrepare, "prepare_seconds", 30)
     settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
-                            f'socket = "{tmp_path / "control.sock"}"\n')
+                            f'socket = "{tmp_path / "control.sock"}"\n'
+                            '[checkin]\nenabled = false\n')  # 21:00-21:30 would start with it
     sessions = SlowToPrepare()
     parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=sessions)
     started = time.monotonic()

@@ -41,15 +41,18 @@ def test_breathing_phases_last_exactly_their_length(tmp_path, test_prompts, warm
     sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
     run(sessions, "pause")
     rate = sink.rate
-    (t_hello, n_hello, _), (t_when, n_when, _), (t_in, _, _), (t_out, _, _), (t_bye, _, _) = sink.plays
+    (t_hello, n_hello, _), (t_when, n_when, _), (t_in, _, _), (t_out, _, _), (t_in2, _, _), \
+        (t_out2, _, _), (t_bye, _, _) = sink.plays
     # A spoken line lasts its audio plus its `after` silence, to the sample.
     assert t_hello == 0.0
     assert t_when == pytest.approx(n_hello / rate + 0.4, abs=1e-9)
     breath_start = t_when + n_when / rate + 0.3
-    phases = timeline(test_prompts.patterns["cyclic-sigh"])
-    # Cues play at the start of their phase (only the first cycle is spoken).
+    phases = timeline(test_prompts.patterns["cyclic-sigh"], cycles=2)
+    # Cues play at the start of their phase, in every cycle.
     assert t_in == pytest.approx(breath_start, abs=1e-9)
     assert t_out == pytest.approx(breath_start + 1.8, abs=1e-9)
+    assert t_in2 == pytest.approx(breath_start + 3.3, abs=1e-9)
+    assert t_out2 == pytest.approx(breath_start + 3.3 + 1.8, abs=1e-9)
     # The light fades over each phase, starting at each phase's start.
     fades = [p for p in light.history if p.seconds > 0][: len(phases)]
     assert [round(f.t0 - breath_start, 6) for f in fades] == [round(p.start, 6) for p in phases]
@@ -87,7 +90,7 @@ def test_a_warm_cache_plays_a_whole_pause_without_loading_piper(tmp_path, test_p
     cold_start = ClipCache(warm_cache.directory, fresh_voice)
     again, sink, *_ = fake_session(tmp_path, test_prompts, cold_start, seed=3)
     run(again, "pause")
-    assert len(sink.plays) == 5
+    assert len(sink.plays) == 7
     assert not fresh_voice.loaded and cold_start.synthesised == 0
 
 
@@ -148,7 +151,7 @@ def test_led_follows_the_breathing_phases_on_the_real_clock(tmp_path, test_promp
     run(sessions, "pause")
     light.close()
     pin = mock_pins.pin(18)
-    phases = timeline(test_prompts.patterns["cyclic-sigh"])
+    phases = timeline(test_prompts.patterns["cyclic-sigh"], cycles=2)
     fades = [p for p in light.history if p.seconds > 0][: len(phases)]
     starts = [f.t0 for f in fades]
     # Each phase starts where the clock says it should (within gpiozero's own 50 ms
@@ -275,3 +278,129 @@ def test_a_broken_voice_mid_session_is_a_clear_error_and_leaves_the_light_off(tm
     with pytest.raises(VoiceError, match="broken.onnx: Piper cannot load this voice"):
         run(sessions, "pause")
     assert light.value == 0.0 and sink.plays == []
+
+
+# -- the break protocol and the check-in's turns (fake clock) ----------------------
+
+
+def test_more_time_is_said_with_the_new_time(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    run(sessions, "extend", context={"return_time": dt.datetime(2026, 3, 1, 21, 55)})
+    time_clip = warm_cache.load("at five to ten.")  # the test prompts use British forms
+    assert time_clip is not None
+    (t, n, _), = sink.plays
+    heads = [warm_cache.load(sessions._split(v)[0]) for v in test_prompts.scripts["extend"][0].line.variants]
+    gap = int(JOIN_SECONDS * sink.rate)
+    assert any(h is not None and len(h.samples) + gap + len(time_clip.samples) == n for h in heads)
+    assert light.value == 1.0  # the controller turns the break's pulse back on afterwards
+
+
+def test_an_early_press_says_the_time_left_in_whole_minutes(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    run(sessions, "remaining", context={"remaining": 11.2})
+    said = warm_cache.load("twelve minutes.")
+    assert said is not None
+    (t, n, _), = sink.plays
+    gap = int(JOIN_SECONDS * sink.rate)
+    heads = [warm_cache.load(sessions._split(v)[0]) for v in test_prompts.scripts["remaining"][0].line.variants]
+    assert any(h is not None and len(h.samples) + gap + len(said.samples) == n for h in heads)
+    texts = sessions.texts()  # rendered in advance, for any early press in a 20-minute break
+    assert "one minute." in texts
+    assert all(f"{w} minutes." in texts for w in ("five", "twenty", "twenty-five"))
+
+
+def turns_folder(tmp_path):
+    import shutil
+
+    from tests.voice_support import TEST_PROMPTS
+
+    folder = tmp_path / "prompts"
+    shutil.copytree(TEST_PROMPTS, folder)
+    (folder / "checkin.toml").write_text('''
+[[step]]
+say = "ask"
+after = 0.0
+variants = ["Hello.", "Hi.", "Evening.", "Welcome.", "Good evening."]
+
+[[step]]
+turns = true
+variants = ["Swap.", "Now you.", "Other one.", "Your turn.", "Switch."]
+
+[[step]]
+say = "end"
+variants = ["Night.", "Sleep well.", "Good night.", "Rest well.", "See you."]
+''')
+    return folder
+
+
+def test_each_partner_gets_a_turn_with_a_chime_between_and_after(tmp_path, warm_cache):
+    from pi_pause import config
+    from pi_pause.voice import prompts
+
+    settings = config.parse(f'[paths]\ncache_dir = "{tmp_path}/c"\nstate_dir = "{tmp_path}/s"\n'
+                            '[checkin]\nturn_minutes = 2.0\n')
+    clock = FakeClock()
+    sink = MemorySink(clock=clock)
+    sessions = Sessions(settings, sink, Light(None, clock=clock.now, record=True), clock,
+                        prompts=prompts.load(turns_folder(tmp_path)), cache=warm_cache,
+                        rotation=Rotation(None, random.Random(0)))
+    run(sessions, "checkin", context={})
+    (t_ask, n_ask, _), (t_c1, n_c1, _), (t_swap, n_swap, _), (t_c2, _, _), (t_end, _, _) = sink.plays
+    chime_seconds = len(chime(sink.rate)) / sink.rate
+    assert n_c1 == len(chime(sink.rate))
+    assert t_c1 == pytest.approx(t_ask + n_ask / sink.rate + 120.0, abs=1e-6)  # two minutes each
+    assert t_swap == pytest.approx(t_c1 + chime_seconds, abs=1e-6)
+    assert t_c2 == pytest.approx(t_swap + n_swap / sink.rate + 0.5 + 120.0, abs=1e-6)
+    assert t_end == pytest.approx(t_c2 + chime_seconds, abs=1e-6)
+
+
+def test_a_short_press_in_a_turn_moves_on_to_the_next_turn(tmp_path, warm_cache, mock_pins):
+    from pi_pause import config
+    from pi_pause.voice import prompts
+
+    settings = config.parse(f'[paths]\ncache_dir = "{tmp_path}/c"\nstate_dir = "{tmp_path}/s"\n'
+                            '[checkin]\nturn_minutes = 2.0\n')
+    folder = turns_folder(tmp_path)
+    warm, *_ = fake_session(tmp_path, prompts.load(folder), warm_cache)
+    run(warm, "checkin", context={})  # every clip cached
+    sink = MemorySink(realtime=True)
+    light = Light(18, record=True)
+    sessions = Sessions(settings, sink, light, RealClock(), prompts=prompts.load(folder),
+                        cache=warm_cache, rotation=Rotation(None, random.Random(0)))
+    skip = threading.Event()
+    worker = threading.Thread(target=run, args=(sessions, "checkin"),
+                              kwargs={"skip": skip, "context": {}})
+    worker.start()
+    time.sleep(1.5)  # inside the first person's turn
+    skip.set()
+    deadline = time.monotonic() + 10
+    while len(sink.plays) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sink.plays) >= 2 and not skip.is_set()  # the chime came, not the end
+    time.sleep(0.5)
+    skip.set()  # the second turn too
+    worker.join(timeout=15)
+    assert not worker.is_alive()
+    assert len(sink.plays) == 5  # hello, chime, swap, chime, good night: nothing was cut
+    light.close()
+
+
+# -- one loudness -------------------------------------------------------------------
+
+
+def test_every_clip_and_the_chime_share_one_loudness_under_the_true_peak_ceiling(
+        tmp_path, test_prompts, warm_cache):
+    from pi_pause.voice.loudness import CEILING_DBTP, TARGET_LUFS, loudness, true_peak_db
+
+    sessions, *_ = fake_session(tmp_path, test_prompts, warm_cache)
+    texts = [t for t in sessions.texts() if not t.startswith("at ")]  # the times: a sample below
+    texts += ["at twenty to ten.", "at noon.", "twelve minutes."]
+    clips = [warm_cache.get(t) for t in texts]
+    levels = [loudness(c.samples / 32768, c.rate) for c in clips]
+    rate = clips[0].rate
+    levels.append(loudness(chime(rate) / 32768, rate))
+    assert max(levels) - min(levels) <= 1.0, (min(levels), max(levels))
+    assert abs(float(np.mean(levels)) - TARGET_LUFS) <= 0.5
+    peaks = [true_peak_db(c.samples / 32768) for c in clips] + [true_peak_db(chime(rate) / 32768)]
+    assert max(peaks) <= CEILING_DBTP + 0.05
+

@@ -13,25 +13,41 @@ WORDS = prompts.load().time
 
 
 @pytest.mark.parametrize("hour, minute, spoken", [
-    (21, 40, "at twenty to ten"),
-    (9, 15, "at quarter past nine"),
-    (9, 30, "at half past nine"),
-    (9, 45, "at quarter to ten"),
+    (21, 40, "at nine forty"),
+    (9, 15, "at nine fifteen"),
+    (9, 30, "at nine thirty"),
+    (9, 45, "at nine forty-five"),
     (22, 0, "at ten o'clock"),
     (12, 0, "at noon"),
     (0, 0, "at midnight"),
-    (0, 20, "at twenty past twelve"),
-    (11, 55, "at five to twelve"),
-    (23, 35, "at twenty-five to twelve"),
-    (9, 5, "at five past nine"),
-    (9, 25, "at twenty-five past nine"),
+    (0, 20, "at twelve twenty"),
+    (11, 55, "at eleven fifty-five"),
+    (22, 35, "at ten thirty-five"),
+    (9, 5, "at nine oh five"),
+    (9, 25, "at nine twenty-five"),
     (9, 43, "at nine forty-three"),
     (9, 7, "at nine oh seven"),
     (13, 11, "at one eleven"),
-    (12, 45, "at quarter to one"),
+    (12, 45, "at twelve forty-five"),
 ])
-def test_clock_times_are_spoken_naturally(hour, minute, spoken):
+def test_clock_times_are_spoken_as_americans_say_them(hour, minute, spoken):
     assert WORDS.at(dt.time(hour, minute)) == spoken
+
+
+BRITISH = prompts.load(__import__("pathlib").Path(__file__).parent / "voice_prompts").time
+
+
+@pytest.mark.parametrize("hour, minute, spoken", [
+    (21, 40, "at twenty to ten"), (9, 15, "at quarter past nine"), (9, 30, "at half past nine"),
+    (9, 45, "at quarter to ten"), (23, 35, "at twenty-five to twelve"), (9, 5, "at five past nine"),
+    (9, 43, "at nine forty-three"), (9, 7, "at nine oh seven"),
+])
+def test_time_words_in_british_forms_still_say_twenty_to_ten(hour, minute, spoken):
+    assert BRITISH.at(dt.time(hour, minute)) == spoken
+
+
+def test_one_minute_is_singular():
+    assert WORDS.length(1) == "one minute" and WORDS.length(61) == "an hour and one minute"
 
 
 @pytest.mark.parametrize("minutes, spoken", [

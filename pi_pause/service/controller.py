@@ -9,13 +9,18 @@ The states and the pause protocol::
     idle --phrase / press / "trigger pause"--> pausing       LED on; acknowledgement with the
                                                              return time, guided breathing
     pausing --script ends--------------------> on_break      dim slow pulse, quiet
-    on_break --return time / press-----------> returning     return cue, reconnection prompt
-    returning --press------------------------> on_break      10 more minutes
+    on_break --press in its first 20 min-----> on_break      the voice says the time left and
+                                                             that a long press ends the break
+    on_break --return time / later press-----> returning     return cue, reconnection prompt
+    returning --press------------------------> on_break      10 more minutes, said with the new time
     returning --cue ends, window passes------> idle          LED off
-    idle --check-in due / "trigger checkin"--> checking_in   a press dismisses it
+    idle --check-in due / "trigger checkin"--> checking_in   a press moves on to the next turn
     any --long press / "trigger stop"--------> idle          everything stops at once
 
-A short press skips to the next step of a spoken session. A second trigger
+A short press skips to the next step of a spoken session. Early in a break it
+does not end the break: time to calm down is slower than it feels, and one
+partner's press must not cut the other's break short. Holding the button ends
+it, as it ends everything. A second trigger
 during a pause does not restart it; a check-in that falls due during a pause is
 skipped. While the device speaks, detections are ignored (see :mod:`pi_pause.echo`).
 
@@ -47,6 +52,7 @@ from pi_pause.config import PauseSettings
 from pi_pause.echo import EchoGuard
 from pi_pause.service.pause_record import PauseRecord
 from pi_pause.service.session_runner import SessionEnded, SessionRunner
+from pi_pause.voice.session import EARLY_MINUTES
 from pi_pause.events import ButtonHeld, ButtonPressed, CheckinDue, Command, PhraseHeard
 
 log = logging.getLogger(__name__)
@@ -118,6 +124,7 @@ class Controller:
         self._return_time: datetime | None = None  # what was announced, for status
         self.record = record if record is not None else PauseRecord(None)
         self._shutting_down = False  # a stop for a restart keeps the record of the break
+        self._paused_at: float | None = None       # clock.monotonic() when the pause began
         self.runner = SessionRunner(sessions, self.guard,
                                     lambda ended: self._inbox.put((ended, None)))
         clock.on_advance(lambda: self._inbox.put((_Wake(), None)))
@@ -274,14 +281,16 @@ class Controller:
             log.info("button: skip ahead")
             self.runner.skip()
         elif state is State.ON_BREAK:
-            log.info("button: break ended early")
-            self._begin_return()
+            if self.clock.monotonic() - (self._paused_at or 0.0) < EARLY_MINUTES * 60:
+                self._say_remaining()
+            else:
+                log.info("button: break ended early")
+                self._begin_return()
         elif state is State.RETURNING:
             self._extend()
         elif state is State.CHECKING_IN:
-            log.info("check-in dismissed")
-            self.runner.end()
-            self._to_idle()
+            log.info("button: check-in moves on")
+            self.runner.skip()
         elif state is State.SAMPLING:
             self.runner.end()
             self._to_idle()
@@ -321,6 +330,7 @@ class Controller:
         back = return_time(now, minutes)
         seconds = back.timestamp() - now.timestamp()  # real seconds, whatever DST does
         self._set(State.PAUSING, deadline=self.clock.monotonic() + seconds, back=back)
+        self._paused_at = self.clock.monotonic()
         log.info("%s: pause started, back together at %s", why, back.strftime("%H:%M"))
         self.runner.start("pause", {"return_time": back, "break_minutes": minutes})
 
@@ -332,6 +342,9 @@ class Controller:
         if late < 0:
             self.light.pulse_slow()
             self._set(State.ON_BREAK, deadline=self.clock.monotonic() - late, back=back)
+            # When the pause began is not kept; the break's length before its end is
+            # close (the return time was rounded up), so an early press stays early.
+            self._paused_at = self.clock.monotonic() - late - self.pause.break_minutes * 60
             log.info("restarted during a break: back together at %s", back.strftime("%H:%M"))
         elif late <= STALE_BREAK_SECONDS:
             log.info("the break ended at %s while the service was down: return cue now",
@@ -363,9 +376,16 @@ class Controller:
         self.runner.end()
         minutes = self.pause.extend_minutes
         back = later(self.clock.now(), minutes * 60)
-        self.light.pulse_slow()
         self._set(State.ON_BREAK, deadline=self.clock.monotonic() + minutes * 60, back=back)
         log.info("%d more minutes: back together at %s", minutes, back.strftime("%H:%M"))
+        # Said aloud with the new time, so the press is never met with silence.
+        self.runner.start("extend", {"return_time": back, "extend_minutes": minutes})
+
+    def _say_remaining(self) -> None:
+        left = max(0.0, (self._deadline or 0.0) - self.clock.monotonic())
+        log.info("button: %d minutes of the break left; it goes on", -(-left // 60))
+        self.light.on()
+        self.runner.start("remaining", {"remaining": left / 60})
 
     def _begin_checkin(self, why: str) -> None:
         self.light.on()
@@ -395,6 +415,8 @@ class Controller:
         state = self.state
         if state is State.PAUSING:
             self._begin_break()
+        elif state is State.ON_BREAK:  # the time left, or more time, was said
+            self.light.pulse_slow()
         elif state is State.RETURNING:
             with self._lock:
                 self._deadline = self.clock.monotonic() + RETURN_WINDOW_SECONDS
@@ -422,6 +444,8 @@ class Controller:
             self._state = state
             self._deadline = deadline
             self._return_time = back
+            if state is State.IDLE:
+                self._paused_at = None
         self._remember(state, back)
         self._changed()
 

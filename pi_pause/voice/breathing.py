@@ -5,9 +5,10 @@ A pattern (from ``prompts/breathing.toml``) is a list of phases, each a breath
 :func:`timeline` lays the phases out for a number of cycles, each with its
 start time from the beginning of the breathing, so the session can run them
 against the clock: a cue's audio plays inside its phase, and the phase still
-ends exactly on time::
+ends exactly on time. :func:`cycles_for` says how many cycles fill the guided
+minutes ([pause] breathing_minutes)::
 
-    for phase in timeline(pattern, cycles=3):
+    for phase in timeline(pattern, cycles=cycles_for(pattern, minutes=2)):
         phase.start, phase.seconds, phase.breath   # 0.0, 2.5, 'in' ...
 
 The light follows the breath: each timed phase carries the brightness the LED
@@ -36,8 +37,6 @@ class Phase:
 @dataclass(frozen=True)
 class Pattern:
     name: str
-    cycles: int
-    spoken_cycles: int
     phases: tuple[Phase, ...]
 
     def cycle_seconds(self, holds: bool = False) -> float:
@@ -58,19 +57,20 @@ class TimedPhase:
         return self.start + self.seconds
 
 
-def timeline(pattern: Pattern, cycles: int | None = None, holds: bool = False) -> list[TimedPhase]:
-    """The pattern's phases for ``cycles`` cycles (default: the pattern's own), holds optional.
+def cycles_for(pattern: Pattern, minutes: float, holds: bool = False) -> int:
+    """How many whole cycles come closest to ``minutes`` of breathing (at least one)."""
+    return max(1, round(minutes * 60 / pattern.cycle_seconds(holds)))
 
-    Cues are kept only for the first ``spoken_cycles`` cycles; later cycles follow the light.
-    """
-    cycles = pattern.cycles if cycles is None else cycles
+
+def timeline(pattern: Pattern, cycles: int, holds: bool = False) -> list[TimedPhase]:
+    """The pattern's phases for ``cycles`` cycles, holds optional; every phase keeps its cue,
+    so the voice is there in every cycle."""
     kept = [p for p in pattern.phases if holds or p.breath != "hold"]
     levels = _levels(kept)
     phases, t = [], 0.0
     for cycle in range(cycles):
         for p, level in zip(kept, levels):
-            cue = p.cue if cycle < pattern.spoken_cycles else None
-            phases.append(TimedPhase(t, p.seconds, p.breath, cue, cycle, level))
+            phases.append(TimedPhase(t, p.seconds, p.breath, p.cue, cycle, level))
             t += p.seconds
     return phases
 

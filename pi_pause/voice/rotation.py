@@ -8,10 +8,17 @@ across restarts too::
     rotation = Rotation(state_dir / "rotation.json")
     rotation.pick(line)     # one of line.variants
     rotation.save()
+
+A question bank (the check-in's questions, ``no_repeat_days`` in the prompt
+file) is dealt by date instead: a variant said on one day is not said again
+for ``days`` days, so a question heard on Monday does not come back that week::
+
+    rotation.pick(line, today=datetime.date.today(), days=7)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import random
@@ -47,7 +54,10 @@ class Rotation:
                 log.warning("prompt rotation state %s unreadable (%s); starting afresh",
                             path, type(exc).__name__)
 
-    def pick(self, line: Line) -> str:
+    def pick(self, line: Line, today: dt.date | None = None, days: int = 0) -> str:
+        """One of ``line.variants``; with ``days``, one not said in the ``days`` days before ``today``."""
+        if days > 0:
+            return self._pick_by_date(line, today or dt.date.today(), days)
         n = len(line.variants)
         with self._lock:
             entry = self._state.get(line.id)
@@ -63,6 +73,30 @@ class Rotation:
             index = entry["deck"].pop(0)
             entry["last"] = index
             self._state[line.id] = entry
+        return line.variants[index]
+
+    def _pick_by_date(self, line: Line, today: dt.date, days: int) -> str:
+        n = len(line.variants)
+        key = f"{line.id}@days"
+        with self._lock:
+            entry = self._state.get(key)
+            said = entry.get("said") if isinstance(entry, dict) and entry.get("n") == n else None
+            said = {int(i): d for i, d in said.items()
+                    if i.isdigit() and int(i) < n and isinstance(d, str)} if isinstance(said, dict) else {}
+
+            def last_said(i: int) -> dt.date:
+                try:
+                    return dt.date.fromisoformat(said[i])
+                except (KeyError, ValueError):
+                    return dt.date.min
+
+            free = [i for i in range(n) if (today - last_said(i)).days >= days]
+            if not free:  # more nights than questions: the longest unheard
+                oldest = min(last_said(i) for i in range(n))
+                free = [i for i in range(n) if last_said(i) == oldest]
+            index = self.rng.choice(free)
+            said[index] = today.isoformat()
+            self._state[key] = {"n": n, "said": {str(i): d for i, d in said.items()}}
         return line.variants[index]
 
     def save(self) -> None:

@@ -11,8 +11,15 @@ script from start to end::
 Every step is timed against the clock: a spoken line lasts its audio plus its
 ``after`` silence; a breathing phase lasts exactly its length, with its cue
 playing inside it and the light fading in (breath in) or out (breath out) so
-that it arrives at the end of the phase. Setting ``cancel`` stops speech and
-light within 50 ms; setting ``skip`` moves on to the next step.
+that it arrives at the end of the phase. A ``breathe`` step without ``cycles``
+breathes the rest of [pause] breathing_minutes. A ``turns`` step (the
+check-in) gives each partner [checkin] turn_minutes with a chime between them.
+Setting ``cancel`` stops speech and light within 50 ms; setting ``skip`` moves
+on to the next step (in ``turns``, to the next turn).
+
+Two placeholders are said from clips of their own, rendered in advance: the
+return time (``context["return_time"]``, a datetime) and the time left in a
+break (``context["remaining"]``, whole minutes).
 
 Clips come from the render cache. The service should call ``prepare()`` once
 at start-up (a background thread is fine): it renders whatever is missing,
@@ -30,11 +37,11 @@ import threading
 import numpy as np
 
 from pi_pause import config, dirs
-from pi_pause.voice.breathing import LOW, timeline
+from pi_pause.voice.breathing import LOW, cycles_for, timeline
 from pi_pause.voice.clip_cache import ClipCache, RenderReport
 from pi_pause.voice.chime import chime
 from pi_pause.voice.session_clock import AnyEvent, RealClock
-from pi_pause.voice.prompts import CONFIGURED, KINDS, Breathe, Chime, Prompts, Say, Silence
+from pi_pause.voice.prompts import CONFIGURED, KINDS, Breathe, Chime, Prompts, Say, Silence, Turns
 from pi_pause.voice.rotation import Rotation
 from pi_pause.voice.prompts import load as load_prompts
 from pi_pause.voice.spoken_time import grid
@@ -44,6 +51,15 @@ from pi_pause.voice.piper_voice import Clip, Voice
 log = logging.getLogger(__name__)
 
 JOIN_SECONDS = 0.12  # between the words before a spoken time and the time itself
+EARLY_MINUTES = 20  # a press this early in a break says the time left (see remaining.toml)
+KEEPS_LIGHT = ("pause", "extend", "remaining")  # after these the controller shows the break
+
+
+def said_remaining(minutes: float) -> int:
+    """The whole minutes said for ``minutes`` left: rounded up, and above an hour
+    up to five minutes, so that a handful of clips covers every case."""
+    whole = max(1, int(-(-minutes // 1)))
+    return whole if whole <= 60 else -(-whole // 5) * 5
 
 
 class _Cancelled(Exception):
@@ -77,14 +93,20 @@ class Sessions:
     def texts(self) -> list[str]:
         """Every clip the scripts can need with the current settings."""
         out: list[str] = []
-        times = [self._time_text(dt.datetime.combine(dt.date.today(), t)) for t in grid()]
+        tails = {
+            "return_time": [self._time_text(dt.datetime.combine(dt.date.today(), t))
+                            for t in grid()],
+            "remaining": [self._length_text(n) for n in self._remaining_said()],
+        }
         for kind in KINDS:
             for step in self.prompts.scripts[kind]:
                 if isinstance(step, Say):
                     for variant in step.line.variants:
-                        head, has_time = self._split(variant)
+                        head, tail = self._split(variant)
                         out += [head] if head else []
-                        out += times if has_time else []
+                        out += tails[tail] if tail else []
+                elif isinstance(step, Turns):
+                    out += step.handover.variants
                 elif isinstance(step, Breathe):
                     for phase in self._pattern(step).phases:
                         if phase.cue is not None and (self.settings.pause.holds
@@ -117,7 +139,7 @@ class Sessions:
                     run.step(step)
                 except _Skipped:
                     skip.clear()
-            if kind != "pause":  # after a pause the controller shows the break
+            if kind not in KEEPS_LIGHT:
                 self.light.off()
         except _Cancelled:
             self.light.off()
@@ -136,27 +158,43 @@ class Sessions:
         name = self.settings.pause.breathing if step.pattern == CONFIGURED else step.pattern
         return self.prompts.patterns[name]
 
-    def _split(self, variant: str) -> tuple[str, bool]:
-        """The line with fixed placeholders filled, cut before {return_time} if it has one."""
+    def _split(self, variant: str) -> tuple[str, str | None]:
+        """The line with fixed placeholders filled, cut before its tail placeholder
+        ({return_time} or {remaining}) if it has one; returns (head, tail name)."""
         words = self.prompts.time
         text = variant.format(break_minutes=words.length(self.settings.pause.break_minutes),
                               extend_minutes=words.length(self.settings.pause.extend_minutes),
-                              return_time="{return_time}")
-        if "{return_time}" not in text:
-            return text, False
-        return text.split("{return_time}", 1)[0].strip(" ,"), True
+                              return_time="{return_time}", remaining="{remaining}")
+        for tail in ("return_time", "remaining"):
+            if "{" + tail + "}" in text:
+                return text.split("{" + tail + "}", 1)[0].strip(" ,:"), tail
+        return text, None
 
     def _time_text(self, when: dt.datetime) -> str:
         return self.prompts.time.at(when) + "."
 
+    def _length_text(self, minutes: int) -> str:
+        return self.prompts.time.length(minutes) + "."
+
+    def _remaining_said(self) -> list[int]:
+        """Every time left an early press can say: the break is at most five minutes
+        longer than asked (the return time is rounded up), and the press is early."""
+        longest = self.settings.pause.break_minutes + 5
+        return sorted({said_remaining(n) for n in range(max(1, longest - EARLY_MINUTES - 5),
+                                                         longest + 1)})
+
     def _speech(self, variant: str, context: dict, clip) -> Clip:
         """The clip for one spoken line; ``clip(text)`` fetches (or renders) one piece."""
-        head, has_time = self._split(variant)
-        if not has_time:
+        head, tail = self._split(variant)
+        if tail is None:
             return clip(head)
-        when = context.get("return_time") or return_time(
-            dt.datetime.now(), self.settings.pause.break_minutes)
-        parts = ([clip(head)] if head else []) + [clip(self._time_text(when))]
+        if tail == "remaining":
+            said = self._length_text(said_remaining(context.get("remaining", 1)))
+        else:
+            when = context.get("return_time") or return_time(
+                dt.datetime.now(), self.settings.pause.break_minutes)
+            said = self._time_text(when)
+        parts = ([clip(head)] if head else []) + [clip(said)]
         rate = parts[0].rate
         gap = np.zeros(int(JOIN_SECONDS * rate), np.int16)
         joined = [parts[0].samples] + [a for p in parts[1:] for a in (gap, p.samples)]
@@ -169,16 +207,21 @@ class _Run:
     def __init__(self, sessions: Sessions, cancel, skip, stop, context):
         self.s, self.cancel, self.skip, self.stop, self.context = sessions, cancel, skip, stop, context
         self.clock = sessions.clock
+        self.breathed = 0  # breathing cycles so far in this script
 
     def step(self, step) -> None:
         self._check()
         if isinstance(step, Say):
             start = self.clock.now()
-            clip = self.s._speech(self.s.rotation.pick(step.line), self.context, self._clip)
+            today = self.context.get("today") or dt.date.today()
+            variant = self.s.rotation.pick(step.line, today=today, days=step.no_repeat_days)
+            clip = self.s._speech(variant, self.context, self._clip)
             self._play(clip)
             self._wait_until(start + clip.seconds + step.after)
         elif isinstance(step, Breathe):
             self._breathe(step)
+        elif isinstance(step, Turns):
+            self._turns(step)
         elif isinstance(step, Silence):
             self._wait_until(self.clock.now() + step.seconds)
         elif isinstance(step, Chime):
@@ -186,8 +229,35 @@ class _Run:
             self._play(self.s._chime)
             self._wait_until(start + self.s._chime.seconds)
 
+    def _turns(self, step: Turns) -> None:
+        """Each partner's turn, a chime and a hand-over line between them, a chime after.
+        A skip ends only the turn it falls in."""
+        seconds = self.s.settings.checkin.turn_minutes * 60
+        for turn in (1, 2):
+            try:
+                self._wait_until(self.clock.now() + seconds)
+            except _Skipped:
+                self.skip.clear()
+            self.step(Chime())
+            if turn == 1:
+                self._say_line(step.handover, after=0.5)
+
+    def _say_line(self, line, after: float) -> None:
+        start = self.clock.now()
+        clip = self._clip(self.s.rotation.pick(line))
+        self._play(clip)
+        self._wait_until(start + clip.seconds + after)
+
     def _breathe(self, step: Breathe) -> None:
-        phases = timeline(self.s._pattern(step), step.cycles, holds=self.s.settings.pause.holds)
+        pause = self.s.settings.pause
+        pattern = self.s._pattern(step)
+        cycles = step.cycles
+        if cycles is None:  # the rest of the configured minutes
+            cycles = cycles_for(pattern, pause.breathing_minutes, pause.holds) - self.breathed
+            if cycles <= 0:
+                return
+        self.breathed += cycles
+        phases = timeline(pattern, cycles, holds=pause.holds)
         light = self.s.light
         t0 = self.clock.now()
         if phases and phases[0].breath == "in":

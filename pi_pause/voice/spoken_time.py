@@ -1,11 +1,14 @@
 """Clock times and lengths of time as a person would say them.
 
 The words come from ``prompts/time.toml``; this module only knows English
-clock arithmetic: 9:40 is "twenty to ten", 9:15 "quarter past nine", 9:43
-"nine forty-three", 12:00 "noon"::
+clock arithmetic. Every form may use ``{hour}``, ``{next_hour}``, ``{minutes}``
+(minutes past the hour, or, in the "to" forms, minutes to the next) and
+``{hour_minutes}`` (the time read as numbers: "nine forty", "nine oh five").
+American English says 9:40 as "nine forty" (every form is ``{hour_minutes}``);
+British English says "twenty to ten" (``to = "{minutes} to {next_hour}"``)::
 
     words = TimeWords.from_table(tomllib.loads(Path("prompts/time.toml").read_text()))
-    words.at(datetime.time(21, 40))   # 'at twenty to ten'
+    words.at(datetime.time(21, 40))   # 'at nine forty' (the shipped, American forms)
     words.length(90)                  # 'an hour and a half'
 """
 
@@ -15,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 
 FORMS = ("style", "at", "o_clock", "quarter_past", "half_past", "quarter_to", "past", "to",
-         "exact", "oh", "noon", "midnight", "minutes_length", "one_hour", "hours_length",
+         "exact", "oh", "noon", "midnight", "one_minute", "minutes_length", "one_hour", "hours_length",
          "half_hour", "hours_and_minutes")
 
 
@@ -35,6 +38,7 @@ class TimeWords:
     oh: str
     noon: str
     midnight: str
+    one_minute: str
     minutes_length: str
     one_hour: str
     hours_length: str
@@ -64,20 +68,21 @@ class TimeWords:
         if m == 0 and h in (0, 12):
             return self.midnight if h == 0 else self.noon
         hour = self.number((h - 1) % 12 + 1)
-        next_hour = self.number(h % 12 + 1)
+        said = {"hour": hour, "next_hour": self.number(h % 12 + 1), "minutes": self.number(m)}
         if m == 0:
-            return self.o_clock.format(hour=hour)
+            return self.o_clock.format(**said, hour_minutes=hour)
+        minutes = self.oh.format(minutes=self.number(m)) if m < 10 else self.number(m)
+        said["hour_minutes"] = self.exact.format(hour=hour, minutes=minutes)
         if m == 15:
-            return self.quarter_past.format(hour=hour)
+            return self.quarter_past.format(**said)
         if m == 30:
-            return self.half_past.format(hour=hour)
+            return self.half_past.format(**said)
         if m == 45:
-            return self.quarter_to.format(next_hour=next_hour)
+            return self.quarter_to.format(**said)
         if m % 5 == 0:
             if m < 30:
-                return self.past.format(minutes=self.number(m), hour=hour)
-            return self.to.format(minutes=self.number(60 - m), next_hour=next_hour)
-        minutes = self.oh.format(minutes=self.number(m)) if m < 10 else self.number(m)
+                return self.past.format(**said)
+            return self.to.format(**(said | {"minutes": self.number(60 - m)}))
         return self.exact.format(hour=hour, minutes=minutes)
 
     def at(self, t: dt.time | dt.datetime) -> str:
@@ -87,7 +92,7 @@ class TimeWords:
     def length(self, minutes: int) -> str:
         """A duration: 'twenty minutes', 'an hour', 'an hour and a half', 'two hours and ten minutes'."""
         hours, rest = divmod(minutes, 60)
-        mins = self.minutes_length.format(n=self.number(rest))
+        mins = self.one_minute if rest == 1 else self.minutes_length.format(n=self.number(rest))
         if hours == 0:
             return mins
         hrs = self.one_hour if hours == 1 else self.hours_length.format(n=self.number(hours))
