@@ -89,6 +89,8 @@ class Service:
         self._closers: list = []
         self._reload_lock = threading.Lock()
         self._clips_for = 0  # which reload the clips being rendered belong to
+        # One render at a time: each loads Piper (~140 MB), and a Pi has little to spare.
+        self._rendering = threading.Lock()
         self._stopping = threading.Event()
         self.listener: Listener | None = None
         if options.input is not None:
@@ -166,7 +168,7 @@ class Service:
 
         def prepare() -> None:
             try:
-                with Progress("preparing the voice clips", bar=False) as progress:
+                with self._rendering, Progress("preparing the voice clips", bar=False) as progress:
                     self.sessions.prepare(stop=stop, progress=progress)
             except Exception as exc:  # a broken voice: pauses still light up and time out
                 log.error("voice clips could not be prepared (%s: %s); a pause will try "
@@ -280,7 +282,8 @@ class Service:
         """Render what ``sessions`` will say, then speak with them (unless a later reload won)."""
         try:
             # No pruning: the clips of the voice in force may still be needed meanwhile.
-            sessions.prepare(prune=False, stop=self._stopping)
+            with self._rendering:
+                sessions.prepare(prune=False, stop=self._stopping)
         except Exception as exc:  # a broken voice: keep speaking with the clips there are
             log.error("the new voice could not be rendered (%s: %s); the old one speaks on",
                       type(exc).__name__, exc)
