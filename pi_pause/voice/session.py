@@ -50,6 +50,11 @@ from pi_pause.voice.piper_voice import Clip, Voice
 
 log = logging.getLogger(__name__)
 
+# A line that cannot be spoken is replaced by silence about as long as saying it would take
+# (the calm pace measured in docs/benchmarks.md: ~130 words a minute).
+WORDS_PER_SECOND = 2.2
+SILENT_RATE = 16_000
+
 JOIN_SECONDS = 0.12  # between the words before a spoken time and the time itself
 EARLY_MINUTES = 20  # a press this early in a break says the time left (see remaining.toml)
 KEEPS_LIGHT = ("pause", "extend", "remaining")  # after these the controller shows the break
@@ -87,6 +92,7 @@ class Sessions:
             dirs.state_file(settings, "rotation.json"))  # None: a read-only state folder
         self._chime = Clip(chime(self.cache.voice.sample_rate), self.cache.voice.sample_rate)
         self._warned_render = False
+        self._warned_voice = False
 
     # -- preparing ---------------------------------------------------------
 
@@ -300,9 +306,21 @@ class _Run:
         while worker.is_alive():
             self._check()
             worker.join(0.01)
-        if "error" in result:
-            raise result["error"]
+        error = result.get("error")
+        if isinstance(error, Exception):
+            return self._unspoken(text, error)
+        if error is not None:
+            raise error
         return result["clip"]
+
+    def _unspoken(self, text: str, error: Exception) -> Clip:
+        """Silence as long as ``text`` would take to say: a voice that cannot speak (a broken
+        model, a full disk) must not end the pause, so its timings and light go on."""
+        if not self.s._warned_voice:
+            self.s._warned_voice = True
+            log.error("the voice cannot speak (%s); the light guides on its own", error)
+        seconds = max(0.5, len(text.split()) / WORDS_PER_SECOND)
+        return Clip(np.zeros(int(seconds * SILENT_RATE), np.int16), SILENT_RATE)
 
     def _play(self, clip: Clip) -> None:
         volume = self.s.settings.voice.volume
