@@ -153,6 +153,20 @@ def test_install_downloads_verifies_and_unpacks_into_the_models_folder(site, tmp
     assert 2 <= len(lines) <= 11  # a line per 10% when not on a terminal, not one per chunk
 
 
+def test_on_a_terminal_a_download_draws_one_bar_in_bytes():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown = Terminal()
+    progress = download.Progress("downloading x.zip", shown)
+    for done in range(0, 1_000_001, 100_000):
+        progress(done, 1_000_000)
+    final = shown.getvalue().split("\r")[-1]
+    assert final.startswith("downloading x.zip: 100%|") and "977k/977k" in final
+    assert shown.getvalue().count("\n") == 1  # one bar, redrawn in place
+
+
 def test_cut_connection_is_resumed_with_a_range_request(site, tmp_path):
     data = vosk_zip()
     model = one_model(site, tmp_path, data)

@@ -51,7 +51,7 @@ class WrongSize(Exception):
 
 
 class Progress:
-    """A percentage on stderr: one line rewritten in place on a terminal,
+    """How far a download has got: a tqdm bar (bytes, speed, time left) on a terminal,
     a line every 10% when stderr is a log or a pipe (no spam either way)."""
 
     def __init__(self, label: str, stream=None):
@@ -59,18 +59,25 @@ class Progress:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.shown = -1
+        self._bar = None
 
     def __call__(self, done: int, total: int) -> None:
+        if self.tty:
+            if self._bar is None:
+                from tqdm import tqdm
+
+                self._bar = tqdm(total=total, initial=done, desc=self.label, unit="B",
+                                 unit_scale=True, unit_divisor=1024, file=self.stream)
+            self._bar.update(done - self._bar.n)
+            if done >= total:
+                self._bar.close()
+            return
         percent = done * 100 // total if total else 100
-        step = percent if self.tty else percent - percent % 10
+        step = percent - percent % 10
         if step == self.shown:
             return
         self.shown = step
-        line = f"{self.label}: {percent}% of {total / 1e6:.1f} MB"
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if done >= total else ""))
-        else:
-            self.stream.write(line + "\n")
+        self.stream.write(f"{self.label}: {percent}% of {total / 1e6:.1f} MB\n")
         self.stream.flush()
 
 
