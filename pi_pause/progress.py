@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 class Progress:
     """A ``progress(done, total)`` callback: a tqdm bar on a terminal, else a log line per 10%."""
 
-    def __init__(self, what: str, stream=None, bar: bool = True) -> None:
+    def __init__(self, what: str, stream=None, bar: bool = True, unit: str = "clip") -> None:
         self.what = what
+        self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
         self.bar = bar  # False: always log lines (a service whose terminal shows its log)
         self._bar = None
@@ -33,7 +34,7 @@ class Progress:
             if self._bar is None:
                 from tqdm import tqdm
 
-                self._bar = tqdm(total=total, desc=self.what, unit="clip", file=self.stream,
+                self._bar = tqdm(total=total, desc=self.what, unit=self.unit, file=self.stream,
                                  dynamic_ncols=True)
             self._bar.update(done - self._bar.n)
             return

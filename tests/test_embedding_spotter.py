@@ -150,9 +150,12 @@ def test_merged_models_score_the_mean_of_their_log_odds(tmp_path):
 
 
 def test_a_tiny_recipe_already_tells_the_phrase_from_a_near_miss(tmp_path, speaker, front):
-    recipe = phrase_data.Recipe(version="test", positives=20, near_misses=32, other_speech=2,
+    recipe = phrase_data.Recipe(version="test", positives=20, near_misses=64, other_speech=2,
                                 noise_only=2, mining=6, parts=1, babble_voices=4, seed=7)
-    model = phrase_model.build(PHRASE, recipe, tmp_path / "speech", epochs=40)
+    made = []
+    model = phrase_model.build(PHRASE, recipe, tmp_path / "speech", epochs=40,
+                               progress=lambda done, total: made.append((done, total)))
+    assert made == [(0, 2), (1, 2), (2, 2)]  # the training part, then the mining part
     path = tmp_path / "m.npz"
     model.save(path)
     model = phrase_model.PhraseModel.load(path)

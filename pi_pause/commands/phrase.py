@@ -14,6 +14,7 @@ everyday speech far less often.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +22,9 @@ from pathlib import Path
 from pi_pause import config
 from pi_pause.ear import phrase_data, phrase_model, pronounce, spotter
 from pi_pause.errors import UserError
+from pi_pause.progress import Progress
+
+log = logging.getLogger(__name__)
 
 # Unigram log10 probability above which a word counts as very common ("the", "take").
 COMMON_LOG10 = -3.0
@@ -65,7 +69,9 @@ def phrase_train_command(args, settings) -> int:
     # The synthetic speech (~1.1 GB for recipe r2) is only needed while training: a temporary
     # folder, removed afterwards.
     with tempfile.TemporaryDirectory(prefix="pi-pause-phrase-") as speech:
-        model = phrase_model.build(phrase, recipe, Path(speech), jobs=max(1, args.jobs), log=lambda msg: print(msg, flush=True))
+        with Progress("making and embedding training speech", unit="part") as progress:
+            model = phrase_model.build(phrase, recipe, Path(speech), jobs=max(1, args.jobs),
+                                       log=lambda msg: log.info("%s", msg), progress=progress)
     model.save(out)
     print(f"trained {phrase!r} in {time.perf_counter() - started:.0f} s -> {out}")
     return 0

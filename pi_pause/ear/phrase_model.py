@@ -226,11 +226,16 @@ BUILT_IN = Path(str(importlib.resources.files("pi_pause.ear") / "data" / "phrase
 
 
 def embed_recipe(phrase: str, recipe, speech_cache: Path, *, mining: bool = False, jobs: int = 1,
-                 log=lambda msg: None) -> list[tuple[np.ndarray, float | None]]:
-    """Every part of the recipe, embedded, in part order; ``jobs`` parts at a time."""
+                 log=lambda msg: None, part_done=lambda: None) -> list[tuple[np.ndarray, float | None]]:
+    """Every part of the recipe, embedded, in part order; ``jobs`` parts at a time.
+    ``part_done()`` is called as each part is finished (for a progress bar)."""
     parts = range(recipe.parts)
     if jobs <= 1:
-        return [clip for part in parts for clip in embed_part(phrase, recipe, speech_cache, part, mining, log)]
+        clips = []
+        for part in parts:
+            clips += embed_part(phrase, recipe, speech_cache, part, mining, log)
+            part_done()
+        return clips
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -241,6 +246,7 @@ def embed_recipe(phrase: str, recipe, speech_cache: Path, *, mining: bool = Fals
         for part, future in zip(parts, futures):
             clips += future.result()
             log(f"{'mining' if mining else 'training'} part {part + 1}/{recipe.parts} embedded")
+            part_done()
     return clips
 
 
@@ -276,13 +282,24 @@ def fit(clips, mining_clips, *, seed: int, hidden: int = 64, epochs: int = 12, m
     return model
 
 
-def build(phrase: str, recipe, speech_cache: Path, *, jobs: int = 1, log=lambda msg: None, **fit_args) -> PhraseModel:
-    """Synthesise the recipe's audio for ``phrase``, embed it and fit a model (seeded)."""
+def build(phrase: str, recipe, speech_cache: Path, *, jobs: int = 1, log=lambda msg: None,
+          progress=lambda done, total: None, **fit_args) -> PhraseModel:
+    """Synthesise the recipe's audio for ``phrase``, embed it and fit a model (seeded).
+    ``progress(done, total)`` counts the parts made so far (the long stage: about an hour)."""
     from pi_pause.ear import phrase_data
 
     recipe = recipe or phrase_data.Recipe()
-    clips = embed_recipe(phrase, recipe, speech_cache, jobs=jobs, log=log)
-    mining = embed_recipe(phrase, recipe, speech_cache, mining=True, jobs=jobs, log=log) if recipe.mining else []
+    total = recipe.parts * (2 if recipe.mining else 1)
+    made = [0]
+
+    def part_done() -> None:
+        made[0] += 1
+        progress(made[0], total)
+
+    progress(0, total)
+    clips = embed_recipe(phrase, recipe, speech_cache, jobs=jobs, log=log, part_done=part_done)
+    mining = (embed_recipe(phrase, recipe, speech_cache, mining=True, jobs=jobs, log=log, part_done=part_done)
+              if recipe.mining else [])
     model = fit(clips, mining, seed=recipe.seed, log=log, **fit_args)
     model.phrase, model.recipe = phrase, recipe.version
     return model
