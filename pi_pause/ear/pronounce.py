@@ -19,7 +19,9 @@ from __future__ import annotations
 import difflib
 import functools
 import itertools
+import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -273,3 +275,21 @@ def forget() -> None:
 
 def extra_words(plans: list[Plan]) -> list[tuple[str, str]]:
     return [e for p in plans for e in p.extra]
+
+
+def keyword_search(decoder, plans, threshold: float) -> dict[str, str]:
+    """Give ``decoder`` a keyword-spotting search, "phrases", for every spelling of every
+    plan at ``threshold``, and make it the active one; returns spelling -> phrase."""
+    keyphrase, lines = {}, []
+    for plan in plans:
+        for spelling in plan.keyphrases():
+            keyphrase[spelling] = plan.phrase
+            lines.append(f"{spelling} /{threshold:.3g}/")
+    with tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+    try:
+        decoder.add_kws("phrases", f.name)
+    finally:
+        os.unlink(f.name)
+    decoder.activate_search("phrases")
+    return keyphrase

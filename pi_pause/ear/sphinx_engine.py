@@ -23,8 +23,6 @@ Nothing the decoder hears leaves this module except the configured phrase.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 
 import numpy as np
 
@@ -94,19 +92,7 @@ class SphinxEngine:
         threshold = _kws_threshold(sensitivity)
         beam = min(threshold * 1e-20, 1e-60)
         self._kws = self._decoder(beam=beam, wbeam=beam, pbeam=beam)
-        self._keyphrase = {}
-        lines = []
-        for plan in self._plans:
-            for spelling in plan.keyphrases():
-                self._keyphrase[spelling] = plan.phrase
-                lines.append(f"{spelling} /{threshold:.3g}/")
-        with tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False) as f:
-            f.write("\n".join(lines) + "\n")
-        try:
-            self._kws.add_kws("phrases", f.name)
-        finally:
-            os.unlink(f.name)
-        self._kws.activate_search("phrases")
+        self._keyphrase = pronounce.keyword_search(self._kws, self._plans, threshold)
         # Wide beams: the check runs only on candidates, and narrow ones lose noisy phrases.
         self._check = self._decoder(beam=1e-60, wbeam=1e-50, pbeam=1e-60)
         weight = _competitor_weight(sensitivity)

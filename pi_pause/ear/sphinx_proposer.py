@@ -16,8 +16,6 @@ than the true end by a median 0.46 s, so the firing moment is the better anchor.
 
 from __future__ import annotations
 
-import os
-import tempfile
 
 import numpy as np
 
@@ -44,19 +42,7 @@ class SphinxProposer:
         self._kws = pocketsphinx.Decoder(config)
         for word, phones in pronounce.extra_words(plans):
             self._kws.add_word(word, phones, False)
-        self._keyphrase = {}
-        lines = []
-        for plan in plans:
-            for spelling in plan.keyphrases():
-                self._keyphrase[spelling] = plan.phrase
-                lines.append(f"{spelling} /{threshold:.3g}/")
-        with tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False) as f:
-            f.write("\n".join(lines) + "\n")
-        try:
-            self._kws.add_kws("phrases", f.name)
-        finally:
-            os.unlink(f.name)
-        self._kws.activate_search("phrases")
+        self._keyphrase = pronounce.keyword_search(self._kws, plans, threshold)
         self._initial_cmn = self._kws.get_cmn()  # live mean normalisation learns from audio
         self._consumed = 0
         self._kws.start_utt()
