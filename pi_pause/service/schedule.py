@@ -163,20 +163,22 @@ class CheckinTimer:
         self._thread = threading.Thread(target=self._run, name="checkin-timer", daemon=True)
 
     def start(self) -> CheckinTimer:
-        nxt = self.schedule.next_check(self.clock.now())
-        if nxt is None:
-            log.info("nightly check-in is off")
-        else:
-            log.info("next check-in %s", nxt.strftime("%a %d %b %H:%M %Z"))
+        self._say_next()
         self._thread.start()
         return self
 
     def replace(self, schedule: CheckinSchedule) -> None:
         """Keep ``schedule`` from now on (the couple changed the time or the days)."""
         self.schedule = schedule
-        nxt = schedule.next_check(self.clock.now())
-        log.info("next check-in %s", "off" if nxt is None else nxt.strftime("%a %d %b %H:%M %Z"))
+        self._say_next()
         self._wake.set()
+
+    def _say_next(self) -> None:
+        nxt = self.schedule.next_check(self.clock.now())
+        if nxt is None:
+            log.info("nightly check-in is off")
+        else:
+            log.info("next check-in %s", nxt.strftime("%a %d %b %H:%M %Z"))
 
     def stop(self) -> None:
         self._stop.set()

@@ -124,7 +124,7 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
             settings, problem = settings_file.read(), ""
         except config.ConfigError as exc:
             settings, problem = config.Settings(), str(exc)
-        return render_template("home.html", status=service_status(ask), settings=settings,
+        return render_template("home.html", status=_ask(ask, "status"), settings=settings,
                                problem=problem, actions=ACTIONS, days=DAY_NAMES,
                                pause_fields=[k for _, k in GROUPS["pause"]],
                                breathings=_choices(config.PauseSettings, "breathing"),
@@ -176,12 +176,8 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
     return app
 
 
-def service_status(ask: Ask) -> dict:
-    """The service's own status reply, or why it could not be had."""
-    return _ask(ask, "status")
-
-
 def _ask(ask: Ask, command: str) -> dict:
+    """The service's reply to ``command``, or why it could not be had."""
     try:
         return ask(command)
     except Exception as exc:  # a stopped service is a state to show, not an error page

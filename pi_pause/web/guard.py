@@ -80,11 +80,7 @@ class Passwords:
         if len(password) < MIN_PASSWORD:
             raise UserError(f"the password is {len(password)} characters long; use at least "
                             f"{MIN_PASSWORD}, e.g. four unrelated words")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(generate_password_hash(password, method="scrypt") + "\n")
-        os.replace(self.path.with_suffix(".tmp"), self.path)
+        _write_private(self.path, generate_password_hash(password, method="scrypt") + "\n")
 
     def check(self, password: str) -> bool:
         try:
@@ -102,11 +98,19 @@ def session_secret(state_dir: Path) -> bytes:
     except (OSError, ValueError):
         pass
     secret = secrets.token_bytes(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(secret.hex())
+    _write_private(path, secret.hex())
     return secret
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by this user alone (0600 from the first byte), then rename
+    it into place: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.replace(tmp, path)
 
 
 class LoginLimiter:
