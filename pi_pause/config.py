@@ -56,7 +56,13 @@ def _between(low: float, high: float) -> dict:
 
 
 def _one_of(*choices: str) -> dict:
-    return _rule("one of " + ", ".join(repr(c) for c in choices), lambda v: v in choices)
+    return {**_rule("one of " + ", ".join(repr(c) for c in choices), lambda v: v in choices),
+            "choices": choices}
+
+
+def choices(cls, key: str) -> tuple[str, ...]:
+    """The allowed values of a one-of setting (for a menu), e.g. ``choices(PauseSettings, "breathing")``."""
+    return next(f for f in dataclasses.fields(cls) if f.name == key).metadata["choices"]
 
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -127,7 +127,7 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
         return render_template("home.html", status=_ask(ask, "status"), settings=settings,
                                problem=problem, actions=ACTIONS, days=DAY_NAMES,
                                pause_fields=[k for _, k in GROUPS["pause"]],
-                               breathings=_choices(config.PauseSettings, "breathing"),
+                               breathings=config.choices(config.PauseSettings, "breathing"),
                                checked=session.pop("checked", None))
 
     @app.post("/action")
@@ -216,9 +216,3 @@ def _value(field: tuple[str, str], form) -> object:
         return int(raw) if hint is int else float(raw) if hint is float else raw
     except ValueError:
         return raw
-
-
-def _choices(cls, key: str) -> list[str]:
-    """The allowed values of a one-of setting, read from its rule."""
-    allowed = next(f for f in dataclasses.fields(cls) if f.name == key).metadata["allowed"]
-    return [c.strip(" '") for c in allowed.removeprefix("one of ").split(",")]
