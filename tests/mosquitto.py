@@ -1,0 +1,119 @@
+"""A real Mosquitto broker for the tests, and a real MQTT client that records what it hears.
+
+The broker runs on a free loopback port with a password file (made with
+``mosquitto_passwd``) and a generated configuration; no system service is involved.
+``bootstrap.sh test`` installs the Debian package ``mosquitto``.
+"""
+
+from __future__ import annotations
+
+import pwd
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as paho
+
+USER = "pi-pause"
+PASSWORD = "a broker password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    """``mosquitto`` on 127.0.0.1:``port`` that lets in :data:`USER` with :data:`PASSWORD` only."""
+
+    def __init__(self, folder: Path) -> None:
+        assert shutil.which("mosquitto"), "bootstrap.sh test installs mosquitto"
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        passwords = self.folder / "passwords"
+        subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), USER, PASSWORD],
+                       check=True, capture_output=True, timeout=30)
+        passwords.chmod(0o600)
+        self.config = self.folder / "mosquitto.conf"
+        self.config.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous false\n"
+            f"password_file {passwords}\n"
+            "persistence false\n"
+            # as root, mosquitto would otherwise become the user 'mosquitto', who cannot
+            # read the password file
+            f"user {pwd.getpwuid(os.getuid()).pw_name}\n")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Broker:
+        self.process = subprocess.Popen(["mosquitto", "-c", str(self.config)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            if self.process.poll() is not None:
+                raise AssertionError(f"mosquitto ended: {self.process.stderr.read().decode()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("mosquitto did not start listening")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+class Listener:
+    """A real MQTT client subscribed to everything; keeps (topic, payload, retained)."""
+
+    def __init__(self, port: int, user: str = USER, password: str = PASSWORD) -> None:
+        self.messages: list[tuple[str, str, bool]] = []
+        self._lock = threading.Lock()
+        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"test-{port}-{id(self)}")
+        self.client.username_pw_set(user, password)
+        self.client.on_message = self._heard
+        self.client.on_connect = lambda c, *_: c.subscribe("#", qos=1)
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _heard(self, client, userdata, message) -> None:
+        with self._lock:
+            self.messages.append((message.topic, message.payload.decode("utf-8", "replace"),
+                                  bool(message.retain)))
+
+    def heard(self) -> list[tuple[str, str, bool]]:
+        with self._lock:
+            return list(self.messages)
+
+    def last(self, topic: str) -> str | None:
+        found = [payload for t, payload, _ in self.heard() if t == topic]
+        return found[-1] if found else None
+
+    def wait_for(self, topic: str, payload: str | None = None, timeout: float = 5.0,
+                 after: int = 0) -> str:
+        """The first payload on ``topic`` (equal to ``payload`` if given) among messages
+        from index ``after`` on."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for t, p, _ in self.heard()[after:]:
+                if t == topic and (payload is None or p == payload):
+                    return p
+            time.sleep(0.02)
+        raise AssertionError(f"nothing on {topic} ({payload}) within {timeout} s; heard "
+                             f"{[(t, p) for t, p, _ in self.heard()[after:]][-20:]}")
+
+    def publish(self, topic: str, payload: str) -> None:
+        self.client.publish(topic, payload, qos=1).wait_for_publish(timeout=5)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
