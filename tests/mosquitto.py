@@ -10,6 +10,7 @@ from __future__ import annotations
 import pwd
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -20,6 +21,7 @@ import paho.mqtt.client as paho
 
 USER = "pi-pause"
 PASSWORD = "a broker password"
+WATCHER, WATCHER_PASSWORD = "watcher", "the watcher's password"  # the tests' own client
 
 
 def free_port() -> int:
@@ -36,8 +38,10 @@ class Broker:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        passwords = self.folder / "passwords"
+        self.passwords = passwords = self.folder / "passwords"
         subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), USER, PASSWORD],
+                       check=True, capture_output=True, timeout=30)
+        subprocess.run(["mosquitto_passwd", "-b", str(passwords), WATCHER, WATCHER_PASSWORD],
                        check=True, capture_output=True, timeout=30)
         passwords.chmod(0o600)
         self.config = self.folder / "mosquitto.conf"
@@ -65,6 +69,12 @@ class Broker:
                 time.sleep(0.05)
         raise AssertionError("mosquitto did not start listening")
 
+    def add_user(self, user: str, password: str) -> None:
+        """Let ``user`` in with ``password`` (replacing the old one), from now on (SIGHUP)."""
+        subprocess.run(["mosquitto_passwd", "-b", str(self.passwords), user, password],
+                       check=True, capture_output=True, timeout=30)
+        self.process.send_signal(signal.SIGHUP)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -75,7 +85,7 @@ class Broker:
 class Listener:
     """A real MQTT client subscribed to everything; keeps (topic, payload, retained)."""
 
-    def __init__(self, port: int, user: str = USER, password: str = PASSWORD) -> None:
+    def __init__(self, port: int, user: str = WATCHER, password: str = WATCHER_PASSWORD) -> None:
         self.messages: list[tuple[str, str, bool]] = []
         self._lock = threading.Lock()
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"test-{port}-{id(self)}")
@@ -115,5 +125,5 @@ class Listener:
         self.client.publish(topic, payload, qos=1).wait_for_publish(timeout=5)
 
     def close(self) -> None:
+        self.client.disconnect()  # first: it wakes the network loop, so loop_stop is quick
         self.client.loop_stop()
-        self.client.disconnect()

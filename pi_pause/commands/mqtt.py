@@ -32,7 +32,7 @@ def mqtt_command(args, settings: config.Settings) -> int:
     bridge = Bridge(settings.mqtt, password, lambda command: request_service(
         settings, command, timeout=STATUS_SECONDS if command == "status" else COMMAND_SECONDS))
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: (stopping.set(), bridge.wake()))
     try:
         return bridge.run(stopping)
     except KeyboardInterrupt:

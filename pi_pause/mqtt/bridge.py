@@ -131,8 +131,7 @@ class Bridge:
 
     def _connected(self, client, userdata, flags, reason, properties) -> None:
         if reason.is_failure:
-            self.problems.report("broker", f"the MQTT broker at {self.where} refused the "
-                                 f"connection ({reason}); {_advice(reason)}")
+            self.problems.report("broker", _refusal(self.where, reason))
             return
         self._up = True
         self.problems.solved("broker")
@@ -183,6 +182,10 @@ class Bridge:
         self._wake.set()
 
     # -- the bridge's thread ---------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look now rather than at the next poll (e.g. because ``stopping`` was just set)."""
+        self._wake.set()
 
     def run(self, stopping: threading.Event) -> int:
         """Connect (in the background) and follow the service until ``stopping`` is set."""
@@ -264,8 +267,9 @@ class Bridge:
         log.info("Home Assistant bridge stopped")
 
 
-def _advice(reason) -> str:
-    value = getattr(reason, "value", None)
-    if value in (4, 5, 134, 135):  # bad user name or password; not authorised
-        return ("check [mqtt] user, and set the password with 'pi-pause mqtt password'")
-    return "check the broker's log"
+def _refusal(where: str, reason) -> str:
+    """One line saying why the broker said no, and what to change."""
+    if getattr(reason, "value", None) in (4, 5, 134, 135):  # bad user name or password; not authorised
+        return (f"the MQTT broker at {where} refused the user name or password ({reason}); check "
+                "[mqtt] user, and set the password with 'pi-pause mqtt password'")
+    return f"the MQTT broker at {where} refused the connection ({reason}); see the broker's log"
