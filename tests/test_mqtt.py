@@ -273,3 +273,20 @@ def test_the_bridge_never_touches_a_sound_device_or_gpio(house):
         if child.poll() is None:
             child.kill()
     assert out.strip().splitlines()[-1] == "clean", out + err
+
+
+def test_new_settings_from_the_page_are_taken_up_and_the_old_device_is_removed(house):
+    house.set_password()
+    house.start_service()
+    house.start_bridge()
+    heard = house.listener
+    heard.wait_for("pi-pause/state", "idle")
+    mark = len(heard.heard())
+    from pi_pause.settings_file import SettingsFile
+
+    SettingsFile(house.config).change({("mqtt", "topic_prefix"): "flat/pi-pause"})
+    assert heard.wait_for("flat/pi-pause/state", after=mark, timeout=8) == "idle"
+    assert json.loads(heard.wait_for("homeassistant/sensor/flat_pi-pause/state/config", after=mark))
+    assert heard.wait_for("homeassistant/sensor/pi-pause/state/config", after=mark) == ""  # removed
+    assert heard.wait_for("pi-pause/state", after=mark) == ""
+    assert house.bridge.poll() is None

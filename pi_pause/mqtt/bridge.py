@@ -31,6 +31,7 @@ import logging
 import queue
 import ssl
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -46,6 +47,7 @@ from pi_pause.mqtt.topics import COMMANDS, Topics, discovery
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+WATCH_SECONDS = 2.0           # how often the settings are looked at for a change
 KEEPALIVE_SECONDS = 30
 RECONNECT_SECONDS = (1, 60)   # the first wait after losing the broker, and the longest
 MAX_COMMANDS = 8
@@ -96,6 +98,7 @@ class Bridge:
         self._say_everything = threading.Event()
         self._wake = threading.Event()
         self._up = False  # connected and accepted (paho's network thread's own)
+        self._forget = False  # on leaving, take this device out of Home Assistant
         self.client = self._client(password)
 
     @property
@@ -187,8 +190,11 @@ class Bridge:
         """Look now rather than at the next poll (e.g. because ``stopping`` was just set)."""
         self._wake.set()
 
-    def run(self, stopping: threading.Event) -> int:
-        """Connect (in the background) and follow the service until ``stopping`` is set."""
+    def run(self, stopping: threading.Event,
+            changed: Callable[[], MqttSettings | None] = lambda: None) -> bool:
+        """Connect (in the background) and follow the service until ``stopping`` is set, or
+        until ``changed()`` (asked every :data:`WATCH_SECONDS`) gives new settings: then True,
+        and when they move the topics, this device is first taken out of Home Assistant."""
         properties = Properties(PacketTypes.CONNECT)
         properties.MaximumPacketSize = MAX_PACKET
         log.info("Home Assistant bridge: broker %s, topics under %s/, discovery under %s/",
@@ -196,8 +202,17 @@ class Bridge:
         self.client.connect_async(self.settings.host, self.settings.port, KEEPALIVE_SECONDS,
                                   properties=properties)
         self.client.loop_start()
+        watched = time.monotonic()
+        again = False
         try:
             while not stopping.is_set():
+                if time.monotonic() - watched >= WATCH_SECONDS:
+                    watched = time.monotonic()
+                    new = changed()
+                    if new is not None:
+                        self._forget = Topics.of(new) != self.topics
+                        again = True
+                        break
                 self._wake.wait(POLL_SECONDS)
                 self._wake.clear()
                 while not stopping.is_set():
@@ -208,7 +223,7 @@ class Bridge:
                 self._follow()
         finally:
             self._goodbye()
-        return 0
+        return again
 
     def _obey(self, command: str) -> None:
         try:
@@ -257,9 +272,15 @@ class Bridge:
     def _goodbye(self) -> None:
         """Say offline ourselves (the last will is only for an unclean end), then go."""
         if self.client.is_connected():
-            info = self.client.publish(self.topics.availability, "offline", qos=1, retain=True)
+            last = self.client.publish(self.topics.availability, "offline", qos=1, retain=True)
+            if self._forget:  # empty retained configs remove the entities: no stale twin
+                for topic, _ in discovery(self.topics):
+                    self.client.publish(topic, "", qos=1, retain=True)
+                for topic in self._published:
+                    self.client.publish(topic, "", qos=1, retain=True)
+                last = self.client.publish(self.topics.availability, "", qos=1, retain=True)
             try:
-                info.wait_for_publish(timeout=2)
+                last.wait_for_publish(timeout=2)
             except (RuntimeError, ValueError):
                 pass
         self.client.disconnect()
