@@ -30,10 +30,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def make_certificates(folder: Path, name: str = "") -> Path:
+    """A test CA (``NAMEca.pem``) and, signed by it, a server certificate for 127.0.0.1
+    (``server.pem``, ``server.key``; only when ``name`` is empty). Returns the CA's path."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60, cwd=folder)
+
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    openssl("req", "-x509", *ec, "-keyout", f"{name}ca.key", "-out", f"{name}ca.pem", "-days", "2",
+            "-subj", f"/CN=pi-pause test CA {name}")
+    if not name:
+        openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+        (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+        (folder / "server.key").chmod(0o600)
+    return folder / f"{name}ca.pem"
+
+
 class Broker:
     """``mosquitto`` on 127.0.0.1:``port`` that lets in :data:`USER` with :data:`PASSWORD` only."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, tls: bool = False) -> None:
         assert shutil.which("mosquitto"), "bootstrap.sh test installs mosquitto"
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -45,8 +63,11 @@ class Broker:
                        check=True, capture_output=True, timeout=30)
         passwords.chmod(0o600)
         self.config = self.folder / "mosquitto.conf"
+        self.ca = make_certificates(self.folder) if tls else None
+        tls_lines = (f"cafile {self.ca}\ncertfile {self.folder / 'server.pem'}\n"
+                     f"keyfile {self.folder / 'server.key'}\n") if tls else ""
         self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
+            f"listener {self.port} 127.0.0.1\n{tls_lines}"
             "allow_anonymous false\n"
             f"password_file {passwords}\n"
             "persistence false\n"
@@ -85,11 +106,14 @@ class Broker:
 class Listener:
     """A real MQTT client subscribed to everything; keeps (topic, payload, retained)."""
 
-    def __init__(self, port: int, user: str = WATCHER, password: str = WATCHER_PASSWORD) -> None:
+    def __init__(self, port: int, user: str = WATCHER, password: str = WATCHER_PASSWORD,
+                 ca: Path | None = None) -> None:
         self.messages: list[tuple[str, str, bool]] = []
         self._lock = threading.Lock()
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"test-{port}-{id(self)}")
         self.client.username_pw_set(user, password)
+        if ca is not None:
+            self.client.tls_set(ca_certs=str(ca))
         self.client.on_message = self._heard
         self.client.on_connect = lambda c, *_: c.subscribe("#", qos=1)
         self.client.connect("127.0.0.1", port)

@@ -24,9 +24,9 @@ START = datetime(2026, 6, 3, 20, 0, tzinfo=timezone.utc)
 
 
 class House:
-    def __init__(self, folder: Path, phrase: str = "let's take a pause") -> None:
+    def __init__(self, folder: Path, phrase: str = "let's take a pause", tls: bool = False) -> None:
         self.folder = Path(folder)
-        self.broker = Broker(self.folder / "broker").start()
+        self.broker = Broker(self.folder / "broker", tls=tls).start()
         self.config = self.folder / "config.toml"
         self.config.write_text(
             f'[listen]\nphrases = ["{phrase}"]\n'
@@ -44,7 +44,7 @@ class House:
         self.service: Service | None = None
         self.bridge: subprocess.Popen | None = None
         self.log = self.folder / "bridge.log"
-        self.listener = Listener(self.broker.port)
+        self.listener = Listener(self.broker.port, ca=self.broker.ca)
 
     def start_service(self) -> Service:
         parts = stand_in_parts(spotter=self.spotter, mic=self.mic, sessions=self.sessions)

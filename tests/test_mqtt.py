@@ -290,3 +290,27 @@ def test_new_settings_from_the_page_are_taken_up_and_the_old_device_is_removed(h
     assert heard.wait_for("homeassistant/sensor/pi-pause/state/config", after=mark) == ""  # removed
     assert heard.wait_for("pi-pause/state", after=mark) == ""
     assert house.bridge.poll() is None
+
+
+def test_tls_with_the_brokers_ca_connects_and_a_wrong_ca_is_refused_in_one_line(tmp_path):
+    from tests.mosquitto import Broker, make_certificates
+
+    house = House(tmp_path, tls=True)
+    try:
+        house.set_password()
+        house.start_service()
+        with house.config.open("a") as f:
+            f.write(f'tls_ca = "{house.broker.ca}"\n')
+        house.start_bridge()
+        assert house.listener.wait_for("pi-pause/state", timeout=8) == "idle"
+        house.kill_bridge()
+        stranger = make_certificates(tmp_path, name="stranger")
+        house.config.write_text(house.config.read_text().replace(str(house.broker.ca), str(stranger)))
+        house.start_bridge()
+        eventually(lambda: any("TLS check" in line for line in house.bridge_log()), timeout=8)
+        time.sleep(1.2)  # and one more try
+        lines = [line for line in house.bridge_log() if "TLS check" in line]
+        assert len(lines) == 1 and "(self-signed certificate in certificate chain)" in lines[0], lines
+        assert house.bridge.poll() is None
+    finally:
+        house.close()

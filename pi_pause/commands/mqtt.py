@@ -13,6 +13,7 @@ line from a pipe)::
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import logging
 import signal
@@ -47,7 +48,7 @@ def mqtt_command(args, settings: config.Settings) -> int:
     while True:
         secret = BrokerPassword(dirs.state_dir(settings))
         watch = SettingsWatch(args.config, secret, settings)
-        bridge = Bridge(settings.mqtt, secret.read(), _asker(settings))
+        bridge = Bridge(_resolved(settings), secret.read(), _asker(settings))
         try:
             again = bridge.run(stopping, changed=watch.changed)
         except KeyboardInterrupt:
@@ -56,6 +57,12 @@ def mqtt_command(args, settings: config.Settings) -> int:
             return 0
         settings = watch.settings
         log.info("the [mqtt] settings or the password changed; connecting again with them")
+
+
+def _resolved(settings: config.Settings) -> config.MqttSettings:
+    """The [mqtt] settings with a relative tls_ca taken from the project folder, as every path."""
+    mqtt = settings.mqtt
+    return dataclasses.replace(mqtt, tls_ca=str(settings.resolve(mqtt.tls_ca))) if mqtt.tls_ca else mqtt
 
 
 def _asker(settings: config.Settings):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import socket
 import ssl
 import threading
 import time
@@ -147,8 +148,27 @@ class Bridge:
         self._wake.set()
 
     def _connect_failed(self, client, userdata) -> None:
-        self.problems.report("broker", f"cannot reach the MQTT broker at {self.where}; "
-                             "trying again (is it running? check [mqtt] host and port)")
+        self.problems.report("broker", self._why_unreachable())
+
+    def _why_unreachable(self) -> str:
+        """paho says only that connecting failed: look again, to say why in words."""
+        s = self.settings
+        try:
+            with socket.create_connection((s.host, s.port), timeout=3) as sock:
+                if s.tls_ca:
+                    context = ssl.create_default_context(cafile=s.tls_ca)
+                    with context.wrap_socket(sock, server_hostname=s.host):
+                        pass
+        except ssl.SSLError as exc:
+            return (f"the MQTT broker at {self.where} failed the TLS check "
+                    f"({getattr(exc, 'verify_message', None) or exc.reason or exc}); "
+                    "check that [mqtt] tls_ca is the CA that signed the broker's certificate, "
+                    "that host is the name in it, and that the port speaks TLS")
+        except (OSError, ValueError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+            return (f"cannot reach the MQTT broker at {self.where} ({why}); trying again "
+                    "(is it running? check [mqtt] host and port)")
+        return f"cannot connect to the MQTT broker at {self.where}; trying again"
 
     def _disconnected(self, client, userdata, flags, reason, properties) -> None:
         if not self._up:
@@ -215,12 +235,17 @@ class Bridge:
                         break
                 self._wake.wait(POLL_SECONDS)
                 self._wake.clear()
-                while not stopping.is_set():
-                    try:
-                        self._obey(self._commands.get_nowait())
-                    except queue.Empty:
-                        break
-                self._follow()
+                try:
+                    while not stopping.is_set():
+                        try:
+                            self._obey(self._commands.get_nowait())
+                        except queue.Empty:
+                            break
+                    self._follow()
+                except Exception as exc:  # whatever it was, the bridge carries on
+                    self.problems.report("error", f"the bridge hit an error ({type(exc).__name__}: "
+                                         f"{exc}); it carries on")
+                    log.debug("details", exc_info=exc)
         finally:
             self._goodbye()
         return again
