@@ -56,6 +56,7 @@ def test_discovery_payloads_have_home_assistants_documented_schema():
         assert [a["topic"] for a in payload["availability"]] == ["flat/pi-pause/availability",
                                                                   "flat/pi-pause/service"]
         assert payload["availability_mode"] == "all"
+        assert payload["origin"] == {"name": "pi-pause", "sw_version": payload["device"]["sw_version"]}
         if component == "button":
             assert payload["command_topic"] == "flat/pi-pause/command"
             assert payload["payload_press"] in COMMANDS

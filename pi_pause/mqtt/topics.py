@@ -75,7 +75,7 @@ def discovery(topics: Topics) -> list[tuple[str, str]]:
     """(config topic, JSON payload) for every entity, in the schema Home Assistant documents."""
     device = {"identifiers": [topics.node_id], "name": topics.device_name,
               "manufacturer": "pi-pause", "model": "pause companion", "sw_version": __version__}
-    common = {"device": device, "origin": {"name": "pi-pause", "sw": __version__},
+    common = {"device": device, "origin": {"name": "pi-pause", "sw_version": __version__},
               "availability": [{"topic": topics.availability}, {"topic": topics.service}],
               "availability_mode": "all"}
 
