@@ -318,3 +318,18 @@ def test_tls_with_the_brokers_ca_connects_and_a_wrong_ca_is_refused_in_one_line(
         assert house.bridge.poll() is None
     finally:
         house.close()
+
+
+def test_the_doctor_says_whether_the_broker_answers_and_the_password_is_set(house):
+    from pi_pause import config
+    from pi_pause.commands.doctor import check_home_assistant
+
+    check = check_home_assistant(house.settings, None)
+    assert (check.status, check.message) == (
+        "warn", f"broker 127.0.0.1:{house.broker.port} answers; user pi-pause has no password here")
+    house.set_password()
+    assert check_home_assistant(house.settings, None).status == "ok"
+    house.broker.stop()
+    check = check_home_assistant(house.settings, None)
+    assert check.status == "warn" and "cannot reach the MQTT broker" in check.message
+    assert check_home_assistant(config.Settings(), None).message.startswith("off (no [mqtt] host)")

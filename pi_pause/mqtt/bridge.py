@@ -148,27 +148,9 @@ class Bridge:
         self._wake.set()
 
     def _connect_failed(self, client, userdata) -> None:
-        self.problems.report("broker", self._why_unreachable())
-
-    def _why_unreachable(self) -> str:
-        """paho says only that connecting failed: look again, to say why in words."""
-        s = self.settings
-        try:
-            with socket.create_connection((s.host, s.port), timeout=3) as sock:
-                if s.tls_ca:
-                    context = ssl.create_default_context(cafile=s.tls_ca)
-                    with context.wrap_socket(sock, server_hostname=s.host):
-                        pass
-        except ssl.SSLError as exc:
-            return (f"the MQTT broker at {self.where} failed the TLS check "
-                    f"({getattr(exc, 'verify_message', None) or exc.reason or exc}); "
-                    "check that [mqtt] tls_ca is the CA that signed the broker's certificate, "
-                    "that host is the name in it, and that the port speaks TLS")
-        except (OSError, ValueError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-            return (f"cannot reach the MQTT broker at {self.where} ({why}); trying again "
-                    "(is it running? check [mqtt] host and port)")
-        return f"cannot connect to the MQTT broker at {self.where}; trying again"
+        # paho says only that connecting failed: look again, to say why in words.
+        self.problems.report("broker", reach_problem(self.settings)
+                             or f"cannot connect to the MQTT broker at {self.where}; trying again")
 
     def _disconnected(self, client, userdata, flags, reason, properties) -> None:
         if not self._up:
@@ -311,6 +293,28 @@ class Bridge:
         self.client.disconnect()
         self.client.loop_stop()
         log.info("Home Assistant bridge stopped")
+
+
+def reach_problem(settings: MqttSettings, timeout: float = 3.0) -> str:
+    """Why the broker cannot be reached (in words, with what to check), or "" if it can:
+    a TCP connection, and with ``tls_ca`` the TLS handshake. (`pi-pause doctor` asks too.)"""
+    where = f"{settings.host}:{settings.port}"
+    try:
+        with socket.create_connection((settings.host, settings.port), timeout=timeout) as sock:
+            if settings.tls_ca:
+                context = ssl.create_default_context(cafile=settings.tls_ca)
+                with context.wrap_socket(sock, server_hostname=settings.host):
+                    pass
+    except ssl.SSLError as exc:
+        return (f"the MQTT broker at {where} failed the TLS check "
+                f"({getattr(exc, 'verify_message', None) or exc.reason or exc}); "
+                "check that [mqtt] tls_ca is the CA that signed the broker's certificate, "
+                "that host is the name in it, and that the port speaks TLS")
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        return (f"cannot reach the MQTT broker at {where} ({why}); trying again "
+                "(is it running? check [mqtt] host and port)")
+    return ""
 
 
 def _refusal(where: str, reason) -> str:
