@@ -54,7 +54,8 @@ def check(phrases: tuple[str, ...]) -> list[Finding]:
             tip = f"try {' or '.join(repr(h) for h in hint)}" if hint else "pick other words"
             findings.append(Finding("pocketsphinx", False,
                                     f"phrase word {word!r} (in {phrase!r}) is not in the PocketSphinx "
-                                    f"dictionary; {tip}, or pick another phrase"))
+                                    f"dictionary; {tip}, or pick another phrase",
+                                    f"It cannot hear {word!r}: pick everyday words."))
             continue
         syllables = pronounce.syllables(phrase, lexicon)
         if syllables < 4:

@@ -186,7 +186,8 @@ def check(model: VoskModel, phrases: tuple[str, ...]) -> list[Finding]:
             tip = f"try {' or '.join(repr(w) for w in near)}" if near else _language_tip(word, model)
             findings.append(Finding("vosk", False,
                                     f"phrase word {word!r} (in {phrase!r}) is not in the Vosk model's "
-                                    f"vocabulary ({model.path}); {tip}, or pick another phrase"))
+                                    f"vocabulary ({model.path}); {tip}, or pick another phrase",
+                                    f"It cannot hear {word!r}: pick words it knows."))
         elif syllables(phrase) < 4:
             findings.append(Finding("vosk", True,
                                     f"phrase {phrase!r} has only {syllables(phrase)} syllable(s); short "
