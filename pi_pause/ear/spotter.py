@@ -169,7 +169,7 @@ class Listening:
     """The phrases as the ear hears them: normalised (:mod:`pi_pause.phrase_text`), each once."""
     how: str
     """One line: what the engine is made of (for doctor, ``phrase check``, the log)."""
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()
     """It will listen, but not at its best: a short phrase false-triggers more often."""
     notes: tuple[str, ...] = ()
     """Information only: an optional stage that is not there (nothing is missing)."""
@@ -221,7 +221,7 @@ def prepare(settings: config.Settings, phrases: tuple[str, ...] | None = None,
         if not f.ok:
             raise PhraseError(f.message, f.plain)
         if f.message and name != "embedding":
-            warnings.append(f.message)
+            warnings.append(f)
     if name == "two-stage":
         from pi_pause.ear import first_stages, phrase_model
 
@@ -274,7 +274,7 @@ def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = No
     """
     listening = prepare(settings, phrases, engine)
     for warning in listening.warnings:
-        log.warning("%s", warning)
+        log.warning("%s", warning.message)
     built = _build(settings, listening, live)
     if (engine or settings.listen.engine) == "auto":
         log.info("listening with %s (engine auto: %s)", built.engine_name,
@@ -350,7 +350,7 @@ def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
         return [Finding(chosen_engine(settings, _leniently_normalised((phrase,))), False, verdict.problem,
                         verdict.plain)]
     listening = verdict.listening
-    return [Finding(listening.engine, True, w) for w in listening.warnings] or [
+    return list(listening.warnings) or [
         Finding(listening.engine, True, "")]
 
 

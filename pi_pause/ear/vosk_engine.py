@@ -191,7 +191,8 @@ def check(model: VoskModel, phrases: tuple[str, ...]) -> list[Finding]:
         elif syllables(phrase) < 4:
             findings.append(Finding("vosk", True,
                                     f"phrase {phrase!r} has only {syllables(phrase)} syllable(s); short "
-                                    "phrases false-trigger often, four or more are safer"))
+                                    "phrases false-trigger often, four or more are safer",
+                                    "A short phrase can start a pause by mistake: four or more syllables are safer."))
         else:
             findings.append(Finding("vosk", True, ""))
     if model.unknown is None:
