@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pi_pause import config
+from pi_pause import config, phrase_text
 from pi_pause.ear import phrase_data, phrase_model, pronounce, spotter
 from pi_pause.errors import UserError
 from pi_pause.progress import Progress
@@ -82,9 +82,8 @@ def _as_json(verdict: spotter.Verdict) -> dict:
 
 def phrase_train_command(args, settings) -> int:
     """``pi-pause phrase train TEXT``: build and store the model for a phrase."""
-    phrase = " ".join(" ".join(args.text).lower().split())
-    # The same rules as a phrase in the settings file (letters, spaces, apostrophes).
-    config.parse(f"[listen]\nphrases = [{json.dumps(phrase)}]\n", source="phrase")
+    # Read the way the ear reads it ("Let's Take A Pause!" is "let's take a pause").
+    phrase = phrase_text.normalise(" ".join(args.text))
     recipe = phrase_data.Recipe()
     out = spotter.trained_models_dir(settings, for_writing=True) / (phrase_model.model_key(phrase, recipe.version) + ".npz")
     if out.exists() and not args.force:

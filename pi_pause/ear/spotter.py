@@ -173,6 +173,8 @@ class Listening:
     """It will listen, but not at its best: a short phrase false-triggers more often."""
     notes: tuple[str, ...] = ()
     """Information only: an optional stage that is not there (nothing is missing)."""
+    why: str = ""
+    """Why ``engine = "auto"`` picked the engine ("" when the settings name one)."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,9 @@ def prepare(settings: config.Settings, phrases: tuple[str, ...] | None = None,
         how = "openWakeWord embeddings with a phrase model for each phrase"
     else:
         how = "PocketSphinx keyword spotting, checked against competing words (built in)"
-    return Listening(name, phrases, how, tuple(warnings), tuple(notes))
+    # Asked now, while the dictionary is still loaded (the engines drop it to save memory).
+    why = auto_reason(settings, phrases) if wanted == "auto" else ""
+    return Listening(name, phrases, how, tuple(warnings), tuple(notes), why)
 
 
 def check(settings: config.Settings, phrases: tuple[str, ...] | None = None,
@@ -276,9 +280,8 @@ def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = No
     for warning in listening.warnings:
         log.warning("%s", warning.message)
     built = _build(settings, listening, live)
-    if (engine or settings.listen.engine) == "auto":
-        log.info("listening with %s (engine auto: %s)", built.engine_name,
-                 auto_reason(settings, listening.phrases))
+    if listening.why:
+        log.info("listening with %s (engine auto: %s)", built.engine_name, listening.why)
     else:
         log.info("listening with %s", built.engine_name)
     return built
@@ -312,18 +315,15 @@ def _two_stage(settings: config.Settings, phrases: tuple[str, ...], live: bool, 
     """First stages for ``phrases`` and the Whisper verifier, verifying inline or on a thread."""
     from pi_pause.ear import first_stages, two_stage
 
-    stages = first_stages.open_stages(settings, phrases, trained_models_dir(settings))
+    # Whisper first: loading it briefly takes about as much memory again as it keeps, so
+    # the peak is lowest while little else is loaded yet.
     if dry_run:
         verifier.check_tokens(phrases)
         judge = None
     else:
-        try:
-            judge = verifier.WhisperVerifier.load(verifier.threshold_for(settings.listen.sensitivity))
-            judge.prepare(phrases)
-        except BaseException:
-            for stage in stages:
-                stage.proposer.close()
-            raise
+        judge = verifier.WhisperVerifier.load(verifier.threshold_for(settings.listen.sensitivity))
+        judge.prepare(phrases)
+    stages = first_stages.open_stages(settings, phrases, trained_models_dir(settings))
     checks = two_stage.ThreadedChecks(judge) if live and judge else two_stage.InlineChecks(judge)
     return two_stage.TwoStageEngine([stage.proposer for stage in stages], checks)
 
