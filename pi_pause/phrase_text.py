@@ -31,12 +31,12 @@ import unicodedata
 from pi_pause.errors import UserError
 
 # The two-stage listener (the default) judges a window of 2.3 s of audio ending at
-# the phrase (ear.two_stage.WINDOW_SECONDS). Measured with the bundled voice at its
-# ordinary pace (`pi-pause say` then `pi-pause detect`; docs/benchmarks.md, "How long
-# a phrase may be"): 4 to 8 words (1.6 to 3.0 s of audio) were heard, 10, 12 and 14
-# words (3.5 s and more) never: the verifier no longer sees the phrase whole. Six
-# words leave room for someone who speaks more slowly than that voice; a phrase
-# said in one breath in an argument is short anyway.
+# the phrase (ear.two_stage.WINDOW_SECONDS). Measured with the bundled voice at three
+# paces (benchmarks/phrase_length.py; docs/benchmarks.md, "How long a phrase may be"):
+# phrases that took up to about 2.5 s to say were heard, longer ones (almost) never,
+# because the verifier no longer sees them whole. Every six-word phrase was heard at
+# every pace, up to 1.9 s at the slowest; seven words took 2.6 s at the slowest pace and
+# were missed. People talk at about 150 words a minute, so six words take about 2.4 s.
 MAX_WORDS = 6
 MAX_LETTERS = 60  # six long words; a longer "word" is a typing slip, and messages quote it
 
