@@ -15,9 +15,9 @@ What it does: lower case; typographic apostrophes become "'"; dashes and slashes
 part words; sentence punctuation around words (``. , ! ? ; : " ( )`` and the like)
 is dropped. What it refuses, naming the character: digits (a number can be said
 several ways: write the words) and signs or symbols that stand for words or
-nothing (``&``, ``@``, an emoji). A phrase longer than :data:`MAX_WORDS` words is
-(or :data:`MAX_LETTERS` letters) is refused too (see there). Letters of any script are kept: a Vosk model may speak
-another language.
+nothing (``&``, ``@``, an emoji). A phrase longer than :data:`MAX_WORDS` words
+(or :data:`MAX_LETTERS` letters) is refused too (see there). Letters of any
+script are kept: a Vosk model may speak another language.
 
 The ear (``pi_pause.ear.spotter``) runs this first and then asks its engines; the
 settings page, which must not load the ear, uses it to tidy what was typed before
@@ -77,7 +77,8 @@ def normalise(text: str) -> str:
     if len(words) > MAX_WORDS or len(" ".join(words)) > MAX_LETTERS:
         raise PhraseTextError(
             f"the phrase {typed!r} has {len(words)} words "
-            f"({len(' '.join(words))} letters); at most {MAX_WORDS} words of {MAX_LETTERS} letters can be heard (a longer phrase does not fit the stretch of audio the ear "
+            f"({len(' '.join(words))} letters); at most {MAX_WORDS} words of {MAX_LETTERS} letters can be "
+            "heard (a longer phrase does not fit the stretch of audio the ear "
             "judges at once); pick a shorter phrase",
             f"That is too long to hear in one go: keep it to {MAX_WORDS} words or fewer.")
     return " ".join(words)

@@ -20,6 +20,16 @@ turns what the engine heard into a :class:`~pi_pause.events.PhraseHeard` event.
 :func:`open_spotter` picks the engine from the settings and refuses a phrase the
 engine cannot hear (:class:`PhraseError`), with a suggestion.
 
+"Will this phrase be heard?" has one answer, :func:`check` (doctor, ``phrase check``,
+the settings page through ``phrase check --json``). It runs the same two steps as
+:func:`open_spotter`: :func:`prepare` (the phrase as typed made into the words the
+ear hears, by :func:`pi_pause.phrase_text.normalise`; the engine chosen; every word
+checked against it) and then the builders, which it runs too, for every part that
+depends on the phrase. So a check can never pass what listening then refuses::
+
+    spotter.check(settings, ("Pause the pause!",))   # Verdict(ok=True, listening=...)
+    spotter.check(settings, ("xyzzy plugh",)).plain   # "It cannot hear 'xyzzy': pick everyday words."
+
 Example::
 
     from pi_pause import config, wav
@@ -152,8 +162,8 @@ def _two_stage_problem(settings: config.Settings, phrases: tuple[str, ...] | Non
     problem = verifier.model_problem()
     if problem is not None:
         return problem
-    unheard = [f.message for f in sphinx_engine.check(_leniently_normalised(phrases or settings.listen.phrases))
-               if not f.ok]
+    phrases = _leniently_normalised(phrases or settings.listen.phrases)
+    unheard = [f.message for f in sphinx_engine.check(phrases) if not f.ok]
     return unheard[0] if unheard else None
 
 
@@ -301,7 +311,8 @@ def _build(settings: config.Settings, listening: Listening, live: bool, dry_run:
         if listening.engine == "embedding":
             from pi_pause.ear import embedding_engine
 
-            return PhraseSpotter(embedding_engine.open_engine(phrases, sensitivity, trained_models_dir(settings)))
+            trained = trained_models_dir(settings)
+            return PhraseSpotter(embedding_engine.open_engine(phrases, sensitivity, trained))
         from pi_pause.ear import sphinx_engine
 
         return PhraseSpotter(sphinx_engine.SphinxEngine(phrases, sensitivity))
@@ -341,17 +352,6 @@ def _leniently_normalised(phrases) -> tuple[str, ...]:
         return _normalised(phrases)
     except PhraseError:
         return tuple(phrases)
-
-
-def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
-    """:func:`check` for one phrase, as findings (kept for callers that print per engine)."""
-    verdict = check(settings, (phrase,))
-    if not verdict.ok:
-        return [Finding(chosen_engine(settings, _leniently_normalised((phrase,))), False, verdict.problem,
-                        verdict.plain)]
-    listening = verdict.listening
-    return list(listening.warnings) or [
-        Finding(listening.engine, True, "")]
 
 
 def vosk_model_path(settings: config.Settings):

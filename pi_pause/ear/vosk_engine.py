@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 RATE = 16_000
 UNKNOWN_TOKENS = ("[unk]", "<UNK>", "<unk>")
 MAX_COMPETITORS = 8  # per phrase word
+SHORT_PLAIN = "A short phrase can start a pause by mistake: four or more syllables are safer."
 # Spelling similarity of a competitor (difflib ratio over letters or jamo): alike
 # enough to catch a near miss, but not a one-letter neighbour, which sounds so
 # close that it steals the phrase word itself.
@@ -192,7 +193,7 @@ def check(model: VoskModel, phrases: tuple[str, ...]) -> list[Finding]:
             findings.append(Finding("vosk", True,
                                     f"phrase {phrase!r} has only {syllables(phrase)} syllable(s); short "
                                     "phrases false-trigger often, four or more are safer",
-                                    "A short phrase can start a pause by mistake: four or more syllables are safer."))
+                                    SHORT_PLAIN))
         else:
             findings.append(Finding("vosk", True, ""))
     if model.unknown is None:

@@ -351,8 +351,8 @@ class Service:
                 reply["microphone"] = "not listening"
                 reply["not_listening"] = self.not_listening
             else:
-                reply["microphone"] = ("listening" if self.listener is not None and self.listener.available.is_set()
-                                       else "unavailable")
+                hearing = self.listener is not None and self.listener.available.is_set()
+                reply["microphone"] = "listening" if hearing else "unavailable"
             nxt = self.schedule.next_check(self.clock.now())
             if nxt is not None:
                 reply["next_checkin"] = nxt.isoformat(timespec="minutes")

@@ -161,8 +161,10 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
                 return redirect(url_for("home", _anchor="phrase"))
         try:
             current = settings_file.read()
-            wanted = ({("listen", "phrases"): tuple(verdict["phrases"])} if group == "phrase"  # as the ear hears them
-                      else {field: _value(field, request.form) for field in GROUPS[group]})
+            if group == "phrase":  # written as the ear hears them ("Let's Take A Pause!" tidied)
+                wanted = {("listen", "phrases"): tuple(verdict["phrases"])}
+            else:
+                wanted = {field: _value(field, request.form) for field in GROUPS[group]}
             # Only what differs is written: a value left at its default stays out of the file.
             changes = {(s, k): v for (s, k), v in wanted.items() if getattr(getattr(current, s), k) != v}
             if not changes:
