@@ -9,7 +9,7 @@ from pi_pause import config
 from pi_pause.service.control_socket import ControlServer
 from pi_pause.commands.doctor import run_checks
 
-STATUSES = ("ok", "warn", "FAIL", "skip")
+STATUSES = ("ok", "warn", "FAIL", "info", "skip")
 
 
 def settings_for(tmp_path, extra: str = "") -> config.Settings:
@@ -37,7 +37,7 @@ def test_every_check_is_one_line_and_failures_carry_a_fix(cli, tmp_path):
     assert len(lines) >= 10
     for line in lines:
         assert line.split()[0] in STATUSES, line
-        if not line.startswith("ok"):
+        if line.startswith(("warn", "FAIL", "skip")):
             assert "; fix: " in line, line
     assert lines[0] == f"ok    config: {cfg}"
     assert result.returncode == (1 if any(l.startswith("FAIL") for l in lines) else 0)
@@ -169,3 +169,22 @@ def test_pins_held_by_the_running_service_are_not_a_failure(tmp_path, monkeypatc
     assert alone.status == "FAIL" and "is pi-pause already running?" in alone.fix
     assert (shared.status, shared.message) == (
         "ok", "lgpio GPIO; button on GPIO17, LED on GPIO18, in use by the running service")
+
+
+def test_a_phrase_nobody_trained_is_information_not_a_failure(tmp_path):
+    # README's own example: two-stage listening needs no training.
+    checks = run_checks(settings_for(tmp_path, '[listen]\nphrases = ["time for a break"]\n'))
+    phrase_lines = [c for c in checks if c.name == "phrase"]
+    assert [c.status for c in phrase_lines] == ["ok", "info"]
+    assert phrase_lines[0].message == "'time for a break' will be heard (two-stage)"
+    assert phrase_lines[1].line().startswith("info  phrase: no trained model for 'time for a break', "
+                                             "and none is needed")
+    assert "fix:" not in phrase_lines[1].line()
+
+
+def test_a_phrase_the_ear_cannot_use_fails_with_what_to_do(tmp_path):
+    checks = run_checks(settings_for(tmp_path, '[listen]\nphrases = ["pause the pause", "xyzzy plugh"]\n'))
+    (phrase,) = [c for c in checks if c.name == "phrase"]
+    assert phrase.status == "FAIL"
+    assert phrase.message.startswith("phrase word 'xyzzy' (in 'xyzzy plugh') is not in the PocketSphinx")
+    assert "until then the button and the check-in work, but nothing listens" in phrase.fix

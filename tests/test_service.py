@@ -266,3 +266,69 @@ def test_the_first_start_listens_and_pauses_while_the_clips_still_render(tmp_pat
         stopping = time.monotonic()
         svc.stop()
     assert time.monotonic() - stopping < 3  # the render is told to stop, not awaited 30 s
+
+
+@pytest.fixture
+def real_ear(tmp_path):
+    """A service with the real ear (spotter.open_spotter) on a settings file the test edits;
+    start it with ``start(phrases)``."""
+    from pi_pause.ear import spotter
+
+    path = tmp_path / "config.toml"
+    base = (f'[paths]\nstate_dir = "{tmp_path}"\ncache_dir = "{tmp_path}"\n'
+            f'socket = "{tmp_path / "control.sock"}"\n'
+            f'[listen]\nvosk_model = "{tmp_path / "no-vosk"}"\n')
+    parts = dataclasses.replace(stand_in_parts(spotter=None, mic=ScriptedMic(), sessions=ScriptedSessions()),
+                                open_spotter=lambda settings: spotter.open_spotter(settings, live=True))
+    services = []
+
+    def start(phrases: str, checkin: str = "21:00") -> Service:
+        path.write_text(base + f"phrases = {phrases}\n[checkin]\ntime = \"{checkin}\"\n")
+        clock = ManualClock(datetime(2026, 6, 3, 20, 50, tzinfo=LONDON))
+        services.append(Service(config.load(path), Options(simulate=True, config=path), parts=parts,
+                                clock=clock, notifier=Notifier(""), out=io.StringIO(),
+                                keyboard=io.StringIO("")).start())
+        return services[-1]
+
+    def rewrite(phrases: str, checkin: str = "21:00") -> None:
+        path.write_text(base + f"phrases = {phrases}\n[checkin]\ntime = \"{checkin}\"\n")
+
+    yield SimpleNamespace(start=start, rewrite=rewrite, socket=tmp_path / "control.sock")
+    for svc in services:
+        svc.stop()
+
+
+def test_a_phrase_the_ear_cannot_use_leaves_the_service_deaf_but_running(real_ear):
+    # After a reboot with such a file, the button, light, voice and check-in must still work.
+    svc = real_ear.start('["xyzzy plugh"]')
+    status = request(real_ear.socket, "status")
+    why = "phrase word 'xyzzy' (in 'xyzzy plugh') is not in the PocketSphinx dictionary; pick everyday words"
+    assert status["not_listening"] == why and status["microphone"] == "not listening"
+    assert status["message"] == f"idle; not listening: {why}"
+    assert status["next_checkin"] == "2026-06-03T21:00+01:00"
+    assert request(real_ear.socket, "pause")["ok"]
+    eventually(lambda: svc.controller.status()["state"] in ("pausing", "on_break"))
+    request(real_ear.socket, "stop")
+    # A phrase it can hear, saved later, starts the listening without a restart.
+    real_ear.rewrite('["pause the pause"]')
+    assert request(real_ear.socket, "reload", timeout=60) == {"ok": True, "message": "settings reloaded"}
+    status = request(real_ear.socket, "status")
+    assert "not_listening" not in status and "not listening" not in status["message"]
+    assert svc.listener is not None and svc.listener.spotter is svc.spotter
+
+
+def test_a_reload_with_a_phrase_the_ear_cannot_use_takes_up_the_rest_and_keeps_listening(real_ear):
+    svc = real_ear.start('["time for a break"]')
+    listening = svc.spotter
+    real_ear.rewrite('["xyzzy plugh"]', checkin="21:30")
+    reply = request(real_ear.socket, "reload", timeout=60)
+    assert not reply["ok"]
+    assert reply["error"] == ("settings reloaded, but not the phrase: phrase word 'xyzzy' (in 'xyzzy plugh') is "
+                              "not in the PocketSphinx dictionary; pick everyday words; still listening for "
+                              "the previous phrase")
+    assert request(real_ear.socket, "status")["next_checkin"] == "2026-06-03T21:30+01:00"
+    assert svc.spotter is listening and svc.listener.spotter is listening
+    # The bad phrase still in the file never blocks a later change.
+    real_ear.rewrite('["xyzzy plugh"]', checkin="21:45")
+    request(real_ear.socket, "reload", timeout=60)
+    assert request(real_ear.socket, "status")["next_checkin"] == "2026-06-03T21:45+01:00"

@@ -69,8 +69,8 @@ def test_a_word_missing_from_the_dictionary_is_refused_with_a_suggestion():
 
 
 def test_a_short_phrase_is_accepted_with_a_warning():
-    findings = spotter.check_phrase(config.Settings(), "stop")
-    assert findings[0].ok and "short phrases false-trigger" in findings[0].message
+    verdict = spotter.check(config.Settings(), ("stop",))
+    assert verdict.ok and "short phrases false-trigger" in verdict.listening.warnings[0].message
 
 
 def _with_model(path: Path, engine: str = "auto") -> config.Settings:

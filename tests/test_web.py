@@ -44,9 +44,9 @@ def page(tmp_path):
     service = FakeService()
     checks = []
 
-    def phrase_check(text):
-        checks.append(text)
-        return True, [f"ok   pocketsphinx: every word can be heard ({text})"]
+    def phrase_check(phrases):
+        checks.append(phrases)
+        return {"ok": True, "phrases": list(phrases), "plain": "It will hear this.", "plain_warnings": []}
 
     app = create_app(path, tmp_path / "state", service, names={"pi-pause.local", "localhost"},
                      phrase_check=phrase_check)
@@ -148,9 +148,64 @@ def test_a_bad_value_is_refused_in_one_line_and_the_file_is_untouched(page):
 
 def test_the_phrase_check_shows_its_verdict(page):
     sign_in(page.client)
-    post(page.client, "/phrase-check", {"phrase": "Let's  take a pause"})
-    assert page.checks == ["let's take a pause"]
-    assert "every word can be heard (let&#39;s take a pause)" in get(page.client, "/").get_data(as_text=True)
+    post(page.client, "/phrase-check", {"listen.phrases": "Let's  take a Pause!"})
+    assert page.checks == [("let's take a pause",)]
+    assert "It will hear this." in get(page.client, "/").get_data(as_text=True)
+
+
+@pytest.fixture
+def real_page(tmp_path):
+    """The page with the real phrase check (the ear's, in a process of its own)."""
+    path = tmp_path / "config.toml"
+    path.write_text(f'# ours\n[listen]\nvosk_model = "{tmp_path / "no-vosk"}"\n')
+    Passwords(tmp_path / "state").set(PASSWORD)
+    service = FakeService()
+    client = create_app(path, tmp_path / "state", service, names={"pi-pause.local"}).test_client()
+    sign_in(client)
+    return type("Page", (), {"client": client, "service": service, "path": path})
+
+
+def verdict_beside_the_field(html: str) -> str:
+    field = re.search(r'<textarea id="listen.phrases"[^>]*>([^<]*)</textarea>\s*'
+                      r'<p id="phrase-verdict" class="note (\w+)"[^>]*>([^<]*)</p>', html)
+    assert field, "the verdict is not beside the phrase field"
+    return field.groups()
+
+
+def test_the_check_hears_what_is_typed_and_answers_beside_the_field_in_plain_words(real_page):
+    before = real_page.path.read_text()
+    answer = real_page.client.post("/phrase-check", base_url=ORIGIN, headers={
+        "Origin": ORIGIN, "Accept": "application/json"}, data={
+        "csrf": csrf(real_page.client), "listen.phrases": "xyzzy plugh"})
+    assert answer.get_json() == {"ok": False, "plain": "It cannot hear 'xyzzy': pick everyday words.",
+                                 "plain_warnings": [], "phrases": ["xyzzy plugh"]}
+    # Without the page's script: the page again, at the field, with what was typed still in it.
+    reply = post(real_page.client, "/phrase-check", {"listen.phrases": "xyzzy plugh"})
+    assert reply.headers["Location"].endswith("/#phrase")
+    html = get(real_page.client, "/").get_data(as_text=True)
+    assert verdict_beside_the_field(html) == ("xyzzy plugh", "error",
+                                              "It cannot hear &#39;xyzzy&#39;: pick everyday words.")
+    for jargon in ("pocketsphinx", "two-stage", "whisper", ".npz", "embedding"):
+        assert jargon not in html.lower()
+    assert real_page.path.read_text() == before  # a check saves nothing
+    assert '<script src="/static/phrase.js" defer></script>' in html
+    assert get(real_page.client, "/static/phrase.js").status_code == 200
+
+
+def test_a_phrase_the_ear_cannot_hear_is_never_saved(real_page):
+    before = real_page.path.read_text()
+    for typed, said in (("xyzzy plugh", "It cannot hear &#39;xyzzy&#39;: pick everyday words."),
+                        ("you & me", "It cannot hear &#39;&amp;&#39;: write it as &#39;and&#39;.")):
+        post(real_page.client, "/settings", {"group": "phrase", "listen.phrases": typed})
+        html = get(real_page.client, "/").get_data(as_text=True)
+        assert verdict_beside_the_field(html)[1:] == ("error", said)
+    assert real_page.path.read_text() == before and "reload" not in real_page.service.commands
+    # Typed the way people type it, saved the way the ear hears it.
+    post(real_page.client, "/settings", {"group": "phrase", "listen.phrases": "Time For A Break!"})
+    assert config.load(real_page.path).listen.phrases == ("time for a break",)
+    assert real_page.service.commands[-1] == "reload"
+    assert verdict_beside_the_field(get(real_page.client, "/").get_data(as_text=True))[1:] == (
+        "ok", "Saved. It will hear this.")
 
 
 def test_a_stopped_service_is_shown_not_an_error_page(page):
@@ -255,8 +310,8 @@ def exercise_every_page(tmp_path):
         post(client, "/action", {"what": what})
     post(client, "/settings", {"group": "voice", "voice.length_scale": "1.2", "voice.volume": "0.5"})
     post(client, "/settings", {"group": "checkin", "checkin.time": "20:00", "checkin.days": ["sun"]})
-    post(client, "/phrase-check", {"phrase": "let's take a pause"})
-    assert "every word can be heard" in get(client, "/").get_data(as_text=True)
+    post(client, "/phrase-check", {"listen.phrases": "let's take a pause"})
+    assert "It will hear this." in get(client, "/").get_data(as_text=True)
 
 
 def test_the_settings_page_never_touches_a_sound_device_or_gpio(tmp_path):

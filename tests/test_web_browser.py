@@ -2,7 +2,8 @@
 
 Headless Chromium (Debian's ``chromium`` and ``chromium-driver``) signs in to
 ``pi-pause web``, moves the nightly check-in, and the service, running all the
-while, takes the new time up without a restart.
+while, takes the new time up without a restart; then it asks whether a typed
+phrase will be heard, and the answer appears beside the field.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def running(tmp_path):
     service.stop()
 
 
-def test_a_couple_signs_in_and_moves_the_checkin_and_the_service_uses_it(browser, running):
+def test_a_couple_signs_in_moves_the_checkin_and_checks_a_phrase_beside_its_field(browser, running):
     assert request(running.socket, "status")["next_checkin"] == "2026-06-03T21:00+01:00"
     browser.get(running.url)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
@@ -99,3 +100,19 @@ def test_a_couple_signs_in_and_moves_the_checkin_and_the_service_uses_it(browser
     assert config.load(running.path).checkin.time == "21:45"
     assert running.path.read_text().startswith("# our settings\n")
     eventually(lambda: "21:45" in browser.find_element(By.ID, "status").text or browser.refresh())
+
+    # "Will it hear this?" asks about what is typed, and answers beside the field, in plain
+    # words, without leaving the page (or jumping back to its top).
+    field = browser.find_element(By.ID, "listen.phrases")
+    field.clear()
+    field.send_keys("xyzzy plugh")
+    check = browser.find_element(By.ID, "phrase-check")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); window.stayed = true", check)
+    scrolled = browser.execute_script("return window.scrollY")
+    check.click()
+    verdict = browser.find_element(By.ID, "phrase-verdict")
+    eventually(lambda: verdict.text not in ("", "Checking…"), timeout=60)
+    assert verdict.text == "It cannot hear 'xyzzy': pick everyday words."
+    assert browser.execute_script("return window.stayed === true && window.scrollY") == scrolled
+    assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", verdict)
+    assert config.load(running.path).listen.phrases == ("let's take a pause",)  # a check saves nothing

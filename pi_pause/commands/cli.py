@@ -62,9 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy("listen", "listen_command"))
     p = sub.add_parser("phrase", help="work with the couple's phrase")
     phrase_sub = p.add_subparsers(dest="phrase_command", required=True, metavar="ACTION")
-    p = phrase_sub.add_parser("check", help="can each engine hear this phrase? syllables, "
-                              "how common its words are")
+    p = phrase_sub.add_parser("check", help="will this phrase be heard? (the same code that listens "
+                              "decides) syllables, how common its words are")
     p.add_argument("text", nargs="+", help="the phrase, e.g. let's take a pause")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object: ok, phrases, engine, problem, plain (the settings page uses it)")
+    p.add_argument("--each", action="store_true",
+                   help="every TEXT is a phrase of its own (listened for together), not one phrase's words")
     p.set_defaults(func=_lazy("phrase", "phrase_check_command"))
     p = phrase_sub.add_parser("train", help="train the 'embedding' spotter's model for a phrase "
                               "(synthesised speech only; about an hour on two PC cores, a few hours on a Pi 4)")

@@ -1,7 +1,7 @@
 """``pi-pause doctor``: is everything pi-pause needs in place? One line per check.
 
-Each line starts with ``ok``, ``warn``, ``FAIL`` or ``skip`` and, for anything not
-ok, ends with a concrete fix::
+Each line starts with ``ok``, ``warn``, ``FAIL``, ``info`` or ``skip`` and, for a
+warning or failure, ends with a concrete fix (``info`` is only worth knowing)::
 
     ok    config: /etc/pi-pause/config.toml
     FAIL  microphone: no audio input device found; fix: plug in a USB microphone, check it with 'arecord -l', ...
@@ -33,14 +33,14 @@ OFFLINE_HINT = "; with no internet here, download it on another computer, copy i
 class Check:
     """One line of the doctor's report."""
 
-    status: str  # "ok", "warn", "FAIL" or "skip"
+    status: str  # "ok", "warn", "FAIL", "info" (worth knowing, nothing to do) or "skip"
     name: str
     message: str
     fix: str = ""
 
     def line(self) -> str:
         text = f"{self.status:<5} {self.name}: {self.message}"
-        return f"{text}; fix: {self.fix}" if self.fix and self.status != "ok" else text
+        return f"{text}; fix: {self.fix}" if self.fix and self.status in ("warn", "FAIL", "skip") else text
 
 
 def run_checks(settings: config.Settings, config_path: Path | None = None) -> list[Check]:
@@ -123,45 +123,56 @@ def _audio_device(name: str, kind: str, wanted: str, key: str, plug: str,
 
 
 def check_engine(settings, _) -> Check:
+    """The engine in force (what ``auto`` resolves to: ``spotter.chosen_engine``, as ``run``
+    and ``models list`` ask), and whether what it needs is there. A model that only an
+    engine not in force would use is not this check's business."""
     from pi_pause.commands.models import describe_missing
-    from pi_pause.ear import vosk_engine
+    from pi_pause.ear import spotter, verifier, vosk_engine
 
-    engine = settings.listen.engine
+    engine = spotter.chosen_engine(settings)
     model = settings.resolve(settings.listen.vosk_model)
     problem = vosk_engine.model_problem(model)
-    present = problem is None
     # describe_missing names the folder and the exact install command (the manifest
     # name, --models-dir when the folder is not the default one, --force to repair).
     install = describe_missing(settings) or f"reinstall the model in {model}"
     offline = OFFLINE_HINT if "pi-pause models install" in install else ""
-    if model.exists() and not present:
-        return Check("FAIL", "speech engine", f"{model} is not a Vosk model folder "
-                                              f"({problem})", install)
-    if engine in ("auto", "two-stage"):
-        return _check_two_stage(settings)
-    if engine == "vosk" and not present:
-        return Check("FAIL", "speech engine", f"Vosk model folder {model} is missing",
-                     f"{install}{offline}; or set [listen] engine = \"auto\"")
+    if settings.listen.engine in ("auto", "two-stage") and (damaged := verifier.model_problem()):
+        what, _, fix = damaged.partition("; fix: ")
+        until = (f"; until then engine = \"auto\" listens with {engine}" if engine != "two-stage"
+                 else "")
+        return Check("FAIL", "speech engine", what, fix + until)
+    if engine == "two-stage":
+        return _check_two_stage(settings, model if model.exists() and problem else None)
+    if engine == "vosk" and problem is not None:
+        what = (f"Vosk model folder {model} is missing" if problem == vosk_engine.MISSING
+                else f"{model} is not a Vosk model folder ({problem})")
+        return Check("FAIL", "speech engine", what, f"{install}{offline}; or set [listen] engine = \"auto\"")
     if engine == "pocketsphinx":
-        return Check("ok", "speech engine", "PocketSphinx (built in)")
+        return Check("ok", "speech engine", "PocketSphinx (built in)" + _auto_why(settings))
     if engine == "embedding":
         return _check_embedding(settings)
-    return Check("ok", "speech engine", f"Vosk with {model}")
+    return Check("ok", "speech engine", f"Vosk with {model}" + _auto_why(settings))
 
 
-def _check_two_stage(settings) -> Check:
-    """Which first stages propose, and whether the Whisper verifier's model is intact."""
-    from pi_pause.ear import first_stages, spotter, verifier
+def _auto_why(settings) -> str:
+    from pi_pause.ear import spotter
 
-    problem = verifier.model_problem()
-    if problem is not None:
-        what, _, fix = problem.partition("; fix: ")
-        return Check("FAIL", "speech engine", what,
-                     fix + "; until then engine = \"auto\" listens with Vosk or PocketSphinx alone")
+    return f" (engine auto: {spotter.auto_reason(settings)})" if settings.listen.engine == "auto" else ""
+
+
+def _check_two_stage(settings, broken_vosk: Path | None) -> Check:
+    """Which first stages propose (the Whisper verifier's model is intact: checked above)."""
+    from pi_pause.ear import first_stages, spotter
+
     stages = "; ".join(first_stages.describe(settings, settings.listen.phrases,
                                                spotter.trained_models_dir(settings)))
-    return Check("ok", "speech engine", f"two-stage: proposed by {stages}; each candidate confirmed by "
-                                         "Whisper tiny.en (model files checked)")
+    message = (f"two-stage: proposed by {stages}; each candidate confirmed by Whisper tiny.en "
+               "(model files checked)")
+    if broken_vosk is not None:
+        return Check("warn", "speech engine", f"{message}; the Vosk model folder {broken_vosk} is "
+                     "incomplete, so it is not used as a first stage",
+                     f"pi-pause models install ... --force, or remove {broken_vosk}")
+    return Check("ok", "speech engine", message)
 
 
 def _check_embedding(settings) -> Check:
@@ -180,18 +191,25 @@ def _check_embedding(settings) -> Check:
     return Check("ok", "speech engine", "openWakeWord embeddings with a phrase model for each phrase")
 
 
-def check_phrases(settings, _) -> list[Check]:
+def check_phrases(settings, config_path) -> list[Check]:
+    """Will the phrases be heard? ``spotter.check`` answers: the code that listens, for the
+    engine in force; an optional stage that is not there is information, not a failure."""
     from pi_pause.ear import spotter
 
-    lines = []
-    for phrase in settings.listen.phrases:
-        for finding in spotter.check_phrase(settings, phrase):
-            status = "ok" if finding.ok else "FAIL"
-            message = finding.message or f"{phrase!r} can be heard"
-            lines.append(Check(status, f"phrase ({finding.engine})", message,
-                               "" if finding.ok else "pick another phrase in [listen] phrases"))
-    return lines or [Check("FAIL", "phrases", "the spotter reported nothing for the phrases",
-                           "report this as a bug")]
+    verdict = spotter.check(settings)
+    if not verdict.ok:
+        where = config_path or config.DEFAULT_CONFIG_PATH
+        return [Check("FAIL", "phrase", verdict.problem,
+                      f"change [listen] phrases in {where} (or on the settings page) and reload; "
+                      "until then the button and the check-in work, but nothing listens; "
+                      "`pi-pause phrase check TEXT` tries a phrase")]
+    listening = verdict.listening
+    said = " and ".join(repr(p) for p in listening.phrases)
+    lines = [Check("ok", "phrase", f"{said} will be heard ({listening.engine})")]
+    lines += [Check("warn", "phrase", w.message, "pick a longer phrase in [listen] phrases")
+              for w in listening.warnings]
+    lines += [Check("info", "phrase", note, "nothing needs doing") for note in listening.notes]
+    return lines
 
 
 def check_voice(settings, _) -> Check:

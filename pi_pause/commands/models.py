@@ -16,6 +16,10 @@ from pi_pause.install.installer import install, is_installed, recover
 from pi_pause.install.manifest import MANIFEST, MODELS_DIR, ModelError, find, load_manifest
 
 
+_ENGINE_NAMES = {"pocketsphinx": "PocketSphinx", "vosk": "Vosk", "two-stage": "two stages",
+                 "embedding": "the embedding classifier"}
+
+
 def describe_missing(settings: config.Settings, manifest: Path = MANIFEST) -> str | None:
     """None when the configured Vosk model is in place (or not wanted); else how to install it.
 
@@ -30,7 +34,11 @@ def describe_missing(settings: config.Settings, manifest: Path = MANIFEST) -> st
     if problem != vosk_engine.MISSING:
         problem, again = f"looks incomplete ({problem}), so Vosk cannot load it", " --force"
     elif settings.listen.engine == "auto":
-        problem, again = "is missing, so `auto` listens with PocketSphinx", ""
+        # What `auto` uses is answered once, by the ear, as `run` and doctor ask it.
+        engine = spotter.chosen_engine(settings)
+        problem = ("is missing; `auto` listens in two stages without it, and it would add a first stage"
+                   if engine == "two-stage" else f"is missing, so `auto` listens with {_ENGINE_NAMES[engine]}")
+        again = ""
     else:
         problem, again = "is missing and [listen] engine = \"vosk\" needs it", ""
     try:

@@ -28,7 +28,13 @@ MAX_FRAME = RATE // 10  # 100 ms: engines are fed no more than this at once
 
 
 class PhraseError(UserError):
-    """A phrase the engine cannot hear, worded with what to change."""
+    """A phrase the engine cannot hear, worded with what to change.
+
+    ``plain`` says the same in a couple's words, for the settings page."""
+
+    def __init__(self, message: str, plain: str = "") -> None:
+        super().__init__(message)
+        self.plain = plain or "It cannot hear this phrase: pick everyday words."
 
 
 class Engine(Protocol):
@@ -48,11 +54,14 @@ class Engine(Protocol):
 
 @dataclass(frozen=True)
 class Finding:
-    """One result of checking a phrase: ``ok`` False means the engine cannot hear it."""
+    """One result of checking a phrase: ``ok`` False means the engine cannot hear it.
+
+    ``plain`` is the refusal in a couple's words ("It cannot hear 'xyzzy': pick everyday words.")."""
 
     engine: str
     ok: bool
     message: str
+    plain: str = ""
 
 
 class Spotter(Protocol):

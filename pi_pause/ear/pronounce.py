@@ -241,8 +241,10 @@ class Plan:
         return any(base[i:i + len(target)] == target for i in range(len(base) - len(target) + 1))
 
 
-def plan(phrase: str, lex: dict) -> Plan:
-    """Spellings of every phrase word's variants, and competitors for its last word.
+def plan(phrase: str, lex: dict, rivals: bool = True) -> Plan:
+    """Spellings of every phrase word's variants, and competitors for its last word
+    (unless ``rivals`` is False: keyword spotting alone needs none, and finding them
+    costs seconds).
 
     Competitors go on the last word only: keyword spotting adds up evidence
     word by word and fires as soon as the last word starts to match, so a near
@@ -263,7 +265,8 @@ def plan(phrase: str, lex: dict) -> Plan:
             extra.append((f"{word}__{k}", " ".join(p)))
         slots.append(tuple(spellings))
     last = phrase.split()[-1]
-    return Plan(phrase, tuple(slots), tuple(competitors(last, lex[last])), tuple(extra))
+    near = tuple(competitors(last, lex[last])) if rivals else ()
+    return Plan(phrase, tuple(slots), near, tuple(extra))
 
 
 def forget() -> None:
@@ -274,7 +277,10 @@ def forget() -> None:
 
 
 def extra_words(plans: list[Plan]) -> list[tuple[str, str]]:
-    return [e for p in plans for e in p.extra]
+    """Every variant spelling to add to a decoder, once: a word repeated in a phrase ("pause
+    the pause") or shared by two phrases has the same variants, and PocketSphinx refuses
+    to add a word twice."""
+    return list(dict.fromkeys(e for p in plans for e in p.extra))
 
 
 def keyword_search(decoder, plans, threshold: float) -> dict[str, str]:

@@ -40,6 +40,7 @@ LEAD_SECONDS = 0.3  # audio kept before the spotted start, for the grammar's fil
 POST_SECONDS = 0.2
 WAIT_SECONDS = 0.3
 REFRACTORY_SECONDS = 1.0  # one utterance of the phrase fires once
+SHORT_PLAIN = "A short phrase can start a pause by mistake: four or more syllables are safer."
 
 
 def check(phrases: tuple[str, ...]) -> list[Finding]:
@@ -51,16 +52,18 @@ def check(phrases: tuple[str, ...]) -> list[Finding]:
         if missing:
             word = missing[0]
             hint = pronounce.suggest(word, lexicon)
-            tip = f"try {' or '.join(repr(h) for h in hint)}" if hint else "pick other words"
+            tip = (f"try {' or '.join(repr(h) for h in hint)}, or pick another phrase" if hint
+                   else "pick everyday words")
             findings.append(Finding("pocketsphinx", False,
                                     f"phrase word {word!r} (in {phrase!r}) is not in the PocketSphinx "
-                                    f"dictionary; {tip}, or pick another phrase"))
+                                    f"dictionary; {tip}",
+                                    f"It cannot hear {word!r}: pick everyday words."))
             continue
         syllables = pronounce.syllables(phrase, lexicon)
         if syllables < 4:
             findings.append(Finding("pocketsphinx", True,
                                     f"phrase {phrase!r} has only {syllables} syllable(s); short phrases "
-                                    "false-trigger often, four or more are safer"))
+                                    "false-trigger often, four or more are safer", SHORT_PLAIN))
         else:
             findings.append(Finding("pocketsphinx", True, ""))
     return findings

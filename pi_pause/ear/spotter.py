@@ -20,6 +20,16 @@ turns what the engine heard into a :class:`~pi_pause.events.PhraseHeard` event.
 :func:`open_spotter` picks the engine from the settings and refuses a phrase the
 engine cannot hear (:class:`PhraseError`), with a suggestion.
 
+"Will this phrase be heard?" has one answer, :func:`check` (doctor, ``phrase check``,
+the settings page through ``phrase check --json``). It runs the same two steps as
+:func:`open_spotter`: :func:`prepare` (the phrase as typed made into the words the
+ear hears, by :func:`pi_pause.phrase_text.normalise`; the engine chosen; every word
+checked against it) and then the builders, which it runs too, for every part that
+depends on the phrase. So a check can never pass what listening then refuses::
+
+    spotter.check(settings, ("Pause the pause!",))   # Verdict(ok=True, listening=...)
+    spotter.check(settings, ("xyzzy plugh",)).plain   # "It cannot hear 'xyzzy': pick everyday words."
+
 Example::
 
     from pi_pause import config, wav
@@ -37,11 +47,12 @@ of the configured phrases; transcripts and partial results stay inside them.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from pi_pause import config, dirs
+from pi_pause import config, dirs, phrase_text
 from pi_pause.errors import UserError
 from pi_pause.ear import verifier, vosk_engine
 from pi_pause.ear.engine import MAX_FRAME, RATE, Engine, Finding, PhraseError
@@ -151,82 +162,196 @@ def _two_stage_problem(settings: config.Settings, phrases: tuple[str, ...] | Non
     problem = verifier.model_problem()
     if problem is not None:
         return problem
-    unheard = [f.message for f in sphinx_engine.check(tuple(phrases or settings.listen.phrases)) if not f.ok]
+    phrases = _leniently_normalised(phrases or settings.listen.phrases)
+    unheard = [f.message for f in sphinx_engine.check(phrases) if not f.ok]
     return unheard[0] if unheard else None
+
+
+# -- will this phrase be heard? One answer, from the code that listens ----------------
+
+@dataclass(frozen=True)
+class Listening:
+    """What listening will be for a set of phrases, worked out before any model loads."""
+
+    engine: str
+    """The engine that will listen (``auto`` resolved)."""
+    phrases: tuple[str, ...]
+    """The phrases as the ear hears them: normalised (:mod:`pi_pause.phrase_text`), each once."""
+    how: str
+    """One line: what the engine is made of (for doctor, ``phrase check``, the log)."""
+    warnings: tuple[Finding, ...] = ()
+    """It will listen, but not at its best: a short phrase false-triggers more often."""
+    notes: tuple[str, ...] = ()
+    """Information only: an optional stage that is not there (nothing is missing)."""
+    why: str = ""
+    """Why ``engine = "auto"`` picked the engine ("" when the settings name one)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """:func:`check`'s answer: ``ok`` is True exactly when :func:`open_spotter` would listen."""
+
+    ok: bool
+    listening: Listening | None
+    problem: str = ""
+    """Why not, in one line with the fix (when not ok)."""
+    plain: str = ""
+    """The same in a couple's words, for the settings page."""
+
+
+def prepare(settings: config.Settings, phrases: tuple[str, ...] | None = None,
+            engine: str | None = None) -> Listening:
+    """The phrases normalised, the engine chosen and every word checked against it.
+
+    The first half of :func:`open_spotter` and of :func:`check`; nothing heavy is
+    loaded here (a Vosk model is, when Vosk listens: its vocabulary is in it).
+    Raises :class:`PhraseError` (or another one-line :class:`UserError`, such as a
+    damaged model) when listening cannot start.
+    """
+    from pi_pause.ear import sphinx_engine
+
+    phrases = _normalised(phrases or settings.listen.phrases)
+    wanted = engine or settings.listen.engine
+    name = chosen_engine(_with_engine(settings, wanted), phrases)
+    trained = trained_models_dir(settings)
+    if name in ("two-stage", "pocketsphinx"):
+        if name == "two-stage" and (problem := verifier.model_problem()) is not None:
+            raise verifier.VerifierError(problem)
+        findings = sphinx_engine.check(phrases)
+    elif name == "vosk":
+        findings = vosk_engine.check(vosk_engine.load_model(vosk_model_path(settings)), phrases)
+    else:
+        from pi_pause.ear import embedding_engine
+
+        findings = [Finding("embedding", *embedding_engine.check(p, trained)) for p in phrases]
+        for f in findings:
+            if not f.ok:
+                raise PhraseError(f"{f.message}, or set [listen] engine = \"auto\" (no training needed)",
+                                  "This phrase needs training first: run pi-pause phrase train.")
+    warnings, notes = [], []
+    for f in findings:
+        if not f.ok:
+            raise PhraseError(f.message, f.plain)
+        if f.message and name != "embedding":
+            warnings.append(f)
+    if name == "two-stage":
+        from pi_pause.ear import first_stages, phrase_model
+
+        stages = first_stages.describe(settings, phrases, trained)
+        how = (f"two-stage: proposed by {'; '.join(stages)}; confirmed by Whisper tiny.en from the "
+               "phrase's text (no training needed)")
+        untrained = [p for p in phrases if phrase_model.find(p, trained) is None]
+        if untrained:
+            notes.append(f"no trained model for {', '.join(repr(p) for p in untrained)}, and none is "
+                         "needed; `pi-pause phrase train` can add one as an extra first stage")
+    elif name == "vosk":
+        how = f"Vosk with {vosk_model_path(settings)}"
+    elif name == "embedding":
+        how = "openWakeWord embeddings with a phrase model for each phrase"
+    else:
+        how = "PocketSphinx keyword spotting, checked against competing words (built in)"
+    # Asked now, while the dictionary is still loaded (the engines drop it to save memory).
+    why = auto_reason(settings, phrases) if wanted == "auto" else ""
+    return Listening(name, phrases, how, tuple(warnings), tuple(notes), why)
+
+
+def check(settings: config.Settings, phrases: tuple[str, ...] | None = None,
+          engine: str | None = None) -> Verdict:
+    """Will ``phrases`` (default: the configured ones) be heard? The one answer for doctor,
+    ``phrase check`` and the settings page.
+
+    It runs the same code as :func:`open_spotter`: :func:`prepare`, then it builds
+    every part that depends on the phrase (PocketSphinx's keyword set, Vosk's grammar,
+    the embedding classifiers, the Whisper tokens) and frees them again. Only
+    Whisper's weights are not loaded: they do not depend on the phrase, and every
+    file of them is checked by its sha256 instead. So ``ok`` means "it will listen".
+    Never raises for a phrase: a refusal is ``ok=False`` with its one line.
+    """
+    try:
+        listening = prepare(settings, phrases, engine)
+        _build(settings, listening, live=False, dry_run=True).close()
+    except UserError as exc:
+        plain = getattr(exc, "plain", "") or "It cannot listen now: pi-pause doctor says why."
+        return Verdict(False, None, str(exc), plain)
+    return Verdict(True, listening)
 
 
 def open_spotter(settings: config.Settings, phrases: tuple[str, ...] | None = None,
                  engine: str | None = None, *, live: bool = False) -> PhraseSpotter:
-    """The spotter the settings ask for, with every phrase checked first.
+    """The spotter the settings ask for, with every phrase checked first (by :func:`prepare`,
+    as :func:`check` does).
 
     ``phrases`` and ``engine`` override the settings (``pi-pause detect`` uses them).
     ``live`` (the service and ``pi-pause listen``): the two-stage engine verifies on a
     worker thread instead of inline. Raises :class:`PhraseError` for a phrase the
     engine cannot hear.
     """
-    phrases = tuple(phrases or settings.listen.phrases)
-    wanted = engine or settings.listen.engine
-    name = chosen_engine(_with_engine(settings, wanted), phrases)
-    sensitivity = settings.listen.sensitivity
-    if name == "two-stage":
-        built = PhraseSpotter(_two_stage(settings, phrases, live))
-    elif name == "vosk":
-        model = vosk_engine.load_model(vosk_model_path(settings))
-        _refuse_unheard(vosk_engine.check(model, phrases))
-        built = PhraseSpotter(vosk_engine.VoskEngine(model, phrases, sensitivity))
-    elif name == "embedding":
-        from pi_pause.ear import embedding_engine
-
-        built = PhraseSpotter(embedding_engine.open_engine(phrases, sensitivity, trained_models_dir(settings)))
-    else:
-        from pi_pause.ear import sphinx_engine
-
-        _refuse_unheard(sphinx_engine.check(phrases))
-        built = PhraseSpotter(sphinx_engine.SphinxEngine(phrases, sensitivity))
-    if wanted == "auto":
-        log.info("listening with %s (engine auto: %s)", built.engine_name, auto_reason(settings, phrases))
+    listening = prepare(settings, phrases, engine)
+    for warning in listening.warnings:
+        log.warning("%s", warning.message)
+    built = _build(settings, listening, live)
+    if listening.why:
+        log.info("listening with %s (engine auto: %s)", built.engine_name, listening.why)
     else:
         log.info("listening with %s", built.engine_name)
     return built
 
 
-def _two_stage(settings: config.Settings, phrases: tuple[str, ...], live: bool):
-    """First stages for ``phrases`` and the Whisper verifier, verifying inline or on a thread."""
-    from pi_pause.ear import first_stages, sphinx_engine, two_stage
+def _build(settings: config.Settings, listening: Listening, live: bool, dry_run: bool = False):
+    """The engine for ``listening``, wrapped in a :class:`PhraseSpotter`. With ``dry_run``,
+    every phrase-dependent part is built but Whisper's weights are not loaded (the result
+    is only good for ``close()``)."""
+    phrases, sensitivity = listening.phrases, settings.listen.sensitivity
+    try:
+        if listening.engine == "two-stage":
+            return PhraseSpotter(_two_stage(settings, phrases, live, dry_run))
+        if listening.engine == "vosk":
+            model = vosk_engine.load_model(vosk_model_path(settings))
+            return PhraseSpotter(vosk_engine.VoskEngine(model, phrases, sensitivity))
+        if listening.engine == "embedding":
+            from pi_pause.ear import embedding_engine
 
-    _refuse_unheard(sphinx_engine.check(phrases))
-    judge = verifier.WhisperVerifier.load(verifier.threshold_for(settings.listen.sensitivity))
-    checks = two_stage.ThreadedChecks(judge) if live else two_stage.InlineChecks(judge)
+            trained = trained_models_dir(settings)
+            return PhraseSpotter(embedding_engine.open_engine(phrases, sensitivity, trained))
+        from pi_pause.ear import sphinx_engine
+
+        return PhraseSpotter(sphinx_engine.SphinxEngine(phrases, sensitivity))
+    except RuntimeError as exc:  # what PocketSphinx raises when it will not take a word
+        words = " / ".join(repr(p) for p in phrases)
+        raise PhraseError(f"{listening.engine} cannot listen for {words} ({exc}); pick other words",
+                          "It cannot hear this phrase: pick other words.") from None
+
+
+def _two_stage(settings: config.Settings, phrases: tuple[str, ...], live: bool, dry_run: bool = False):
+    """First stages for ``phrases`` and the Whisper verifier, verifying inline or on a thread."""
+    from pi_pause.ear import first_stages, two_stage
+
+    # Whisper first: loading it briefly takes about as much memory again as it keeps, so
+    # the peak is lowest while little else is loaded yet.
+    if dry_run:
+        verifier.check_tokens(phrases)
+        judge = None
+    else:
+        judge = verifier.WhisperVerifier.load(verifier.threshold_for(settings.listen.sensitivity))
+        judge.prepare(phrases)
     stages = first_stages.open_stages(settings, phrases, trained_models_dir(settings))
+    checks = two_stage.ThreadedChecks(judge) if live and judge else two_stage.InlineChecks(judge)
     return two_stage.TwoStageEngine([stage.proposer for stage in stages], checks)
 
 
-def check_phrase(settings: config.Settings, phrase: str) -> list[Finding]:
-    """How each available engine would hear ``phrase`` (for ``doctor`` and ``phrase check``)."""
-    from pi_pause.ear import sphinx_engine
+def _normalised(phrases) -> tuple[str, ...]:
+    """Each phrase as the ear hears it, once (a repeated phrase would be listened for twice)."""
+    try:
+        return tuple(dict.fromkeys(phrase_text.normalise(p) for p in phrases))
+    except phrase_text.PhraseTextError as exc:
+        raise PhraseError(str(exc), exc.plain) from None
 
-    findings = sphinx_engine.check((phrase,))
-    if vosk_engine.model_problem(vosk_model_path(settings)) is None:
-        try:
-            model = vosk_engine.load_model(vosk_model_path(settings))
-        except UserError as exc:
-            findings.append(Finding("vosk", False, str(exc)))
-        else:
-            findings += vosk_engine.check(model, (phrase,))
-    from pi_pause.ear import embedding_engine, first_stages
 
-    findings.append(Finding("embedding", *embedding_engine.check(phrase, trained_models_dir(settings))))
-    problem = verifier.model_problem()
-    if problem is not None:
-        findings.append(Finding("two-stage", False, problem))
-    elif not findings[0].ok:
-        findings.append(Finding("two-stage", False, "its first stage is PocketSphinx, which cannot hear "
-                                                    "every word (see above)"))
-    else:
-        stages = "; ".join(first_stages.describe(settings, (phrase,), trained_models_dir(settings)))
-        findings.append(Finding("two-stage", True, f"proposed by {stages}; confirmed by Whisper tiny.en "
-                                                   "from the phrase's text (no training needed)"))
-    return findings
+def _leniently_normalised(phrases) -> tuple[str, ...]:
+    try:
+        return _normalised(phrases)
+    except PhraseError:
+        return tuple(phrases)
 
 
 def vosk_model_path(settings: config.Settings):
@@ -249,11 +374,3 @@ def _with_engine(settings: config.Settings, engine: str) -> config.Settings:
     import dataclasses
 
     return dataclasses.replace(settings, listen=dataclasses.replace(settings.listen, engine=engine))
-
-
-def _refuse_unheard(findings: list[Finding]) -> None:
-    for f in findings:
-        if not f.ok:
-            raise PhraseError(f.message)
-        if f.message:
-            log.warning("%s", f.message)

@@ -108,6 +108,27 @@ def _sha256(path: Path) -> str:
     return _sha256_cached(str(path), stat.st_size, stat.st_mtime_ns)
 
 
+def spellings(tokenizer, phrase: str) -> list[tuple[list[int], int]]:
+    """Token ids of each spelling of ``phrase`` the verifier forces, and how many of them the
+    first word takes (its score leaves those out)."""
+    out = []
+    for text in dict.fromkeys((phrase[:1].upper() + phrase[1:], phrase.lower())):
+        ids = tokenizer.encode(" " + text, add_special_tokens=False).ids
+        first = len(tokenizer.encode(" " + text.split()[0], add_special_tokens=False).ids)
+        out.append((ids, min(first, len(ids) - 1)))
+    return out
+
+
+def check_tokens(phrases: tuple[str, ...]) -> None:
+    """Make the token ids the verifier will force for ``phrases``, with the model's own
+    tokenizer and without loading its weights (``spotter.check``'s dry run)."""
+    import tokenizers
+
+    tokenizer = tokenizers.Tokenizer.from_file(str(model_folder() / "tokenizer.json"))
+    for phrase in phrases:
+        spellings(tokenizer, phrase)
+
+
 class WhisperVerifier:
     """Scores how well a stretch of audio ends with a phrase (see the module docs)."""
 
@@ -132,15 +153,14 @@ class WhisperVerifier:
         """The verifier with the packaged model (checked first)."""
         return cls(folder or model_folder(), threshold)
 
+    def prepare(self, phrases: tuple[str, ...]) -> None:
+        """Make the token ids for ``phrases`` now, not at the first candidate."""
+        for phrase in phrases:
+            self._tokens(phrase)
+
     def _tokens(self, phrase: str) -> list[tuple[list[int], int]]:
-        """Token ids of each spelling, and how many of them the first word takes."""
         if phrase not in self._spellings:
-            out = []
-            for text in dict.fromkeys((phrase[:1].upper() + phrase[1:], phrase.lower())):
-                ids = self._tokenizer.encode(" " + text, add_special_tokens=False).ids
-                first = len(self._tokenizer.encode(" " + text.split()[0], add_special_tokens=False).ids)
-                out.append((ids, min(first, len(ids) - 1)))
-            self._spellings[phrase] = out
+            self._spellings[phrase] = spellings(self._tokenizer, phrase)
         return self._spellings[phrase]
 
     def score(self, windows: list[np.ndarray], phrase: str) -> float:

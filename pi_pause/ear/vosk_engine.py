@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 RATE = 16_000
 UNKNOWN_TOKENS = ("[unk]", "<UNK>", "<unk>")
 MAX_COMPETITORS = 8  # per phrase word
+SHORT_PLAIN = "A short phrase can start a pause by mistake: four or more syllables are safer."
 # Spelling similarity of a competitor (difflib ratio over letters or jamo): alike
 # enough to catch a near miss, but not a one-letter neighbour, which sounds so
 # close that it steals the phrase word itself.
@@ -186,11 +187,13 @@ def check(model: VoskModel, phrases: tuple[str, ...]) -> list[Finding]:
             tip = f"try {' or '.join(repr(w) for w in near)}" if near else _language_tip(word, model)
             findings.append(Finding("vosk", False,
                                     f"phrase word {word!r} (in {phrase!r}) is not in the Vosk model's "
-                                    f"vocabulary ({model.path}); {tip}, or pick another phrase"))
+                                    f"vocabulary ({model.path}); {tip}, or pick another phrase",
+                                    f"It cannot hear {word!r}: pick words it knows."))
         elif syllables(phrase) < 4:
             findings.append(Finding("vosk", True,
                                     f"phrase {phrase!r} has only {syllables(phrase)} syllable(s); short "
-                                    "phrases false-trigger often, four or more are safer"))
+                                    "phrases false-trigger often, four or more are safer",
+                                    SHORT_PLAIN))
         else:
             findings.append(Finding("vosk", True, ""))
     if model.unknown is None:

@@ -93,6 +93,10 @@ class Service:
         self._rendering = threading.Lock()
         self._stopping = threading.Event()
         self.listener: Listener | None = None
+        self.spotter = None
+        self.not_listening: str | None = None  # why nothing listens (a phrase the ear cannot use)
+        self._listening_for = None  # the [listen] settings the spotter was built from
+        self._ready = threading.Event()
         if options.input is not None:
             WavInput(options.input).close()  # a bad file is refused now, in one line, not later
 
@@ -116,8 +120,11 @@ class Service:
             dirs.remove_stale_temporaries(pause_file.parent)  # left by a kill mid-write
         self.sessions = p.make_sessions(s, self.player, self.light, **kwargs)
         with self._starting("loading the speech model"):
-            self.spotter = p.open_spotter(s)
-        self._closers.append(self.spotter.close)
+            spotter, self.not_listening = self._open_spotter(s)
+        if self.not_listening is not None:
+            log.error("not listening: %s; the button, the light, the voice and the check-in work; "
+                      "fix [listen] phrases and reload (pi-pause doctor says more)", self.not_listening)
+        self._closers.append(lambda: self.spotter is not None and self.spotter.close())
         self.guard = EchoGuard(monotonic=self.clock.monotonic)
         interval = self.notifier.watchdog_interval() or 5.0
         self.controller = Controller(self.sessions, self.light, s.pause, self.clock,
@@ -143,21 +150,43 @@ class Service:
         self.control = serve(s, self._command)
         self._closers.append(self.control.close)
 
+        self._closers.append(lambda: self.listener is not None and self.listener.stop())
+        if spotter is not None:
+            self._listen_with(spotter, s)
+            self.notifier.ready(f"listening with {self.spotter.engine_name}")
+            # Not "listening": the microphone may be missing (the listener says so itself).
+            log.info("ready: the button works, and %s hears the phrase whenever the %s delivers sound",
+                     self.spotter.engine_name, self.listener.name)
+        else:
+            self.notifier.ready(f"not listening: {self.not_listening}")
+            log.info("ready: the button, the light, the voice and the check-in work; nothing "
+                     "listens for the phrase until it is fixed")
+        self._ready.set()
+        self._prepare_clips_in_background(stopping)
+        return self
+
+    def _open_spotter(self, settings: config.Settings):
+        """(the spotter for ``settings``, None), or (None, why not) when the ear cannot use
+        the phrase: a deaf service still has its button, light, voice and check-in, which
+        is far better than none at all after a reboot."""
+        try:
+            return self.parts.open_spotter(settings), None
+        except Exception as exc:  # a phrase the ear refuses, or a model that will not load
+            return None, str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+
+    def _listen_with(self, spotter, settings: config.Settings) -> None:
+        """Hear with ``spotter`` from now on: the first listener, or a swap in the running one."""
+        self.spotter, self.not_listening, self._listening_for = spotter, None, settings.listen
+        if self.listener is not None:
+            self.listener.replace_spotter(spotter)
+            return
         if self.options.input is not None:
             source, name = (lambda: WavInput(self.options.input)), f"recording {self.options.input.name}"
         else:
-            source, name = (lambda: p.open_microphone(s.listen.input_device)), "microphone"
-        self.listener = Listener(source, self.spotter, self.guard, self.controller.post, name,
+            source, name = (lambda: self.parts.open_microphone(settings.listen.input_device)), "microphone"
+        self.listener = Listener(source, spotter, self.guard, self.controller.post, name,
                                  on_change=lambda available: self._publish())
         self.listener.start()
-        self._closers.append(self.listener.stop)
-
-        self.notifier.ready(f"listening with {self.spotter.engine_name}")
-        # Not "listening": the microphone may be missing (the listener says so itself).
-        log.info("ready: the button works, and %s hears the phrase whenever the %s delivers sound",
-                 self.spotter.engine_name, self.listener.name)
-        self._prepare_clips_in_background(stopping)
-        return self
 
     def _prepare_clips_in_background(self, stopping: threading.Event | None) -> None:
         """Render the clips not cached yet (every clip, on the first start: minutes on a
@@ -228,6 +257,8 @@ class Service:
     def _with_listener(self, message: str) -> str:
         """The state, saying so when the phrase cannot be heard (no "listening" then)."""
         listener = self.listener
+        if self.not_listening is not None:
+            return f"{message.replace(', listening', '')}; not listening: {self.not_listening}"
         if listener is None or listener.available.is_set():
             return message
         message = message.replace(", listening", "")
@@ -238,26 +269,34 @@ class Service:
     def reload(self) -> dict:
         """Read the settings file again and use it without a restart (``reload``, SIGHUP).
 
-        A file that does not parse, or a phrase the engine cannot hear, is refused with its
-        one-line error and the running settings stay in force. New phrases are heard from
+        A file that does not parse is refused with its one-line error and the running
+        settings stay in force. A phrase the ear cannot use does not hold the rest back:
+        the other settings are taken up, the spotter in use (if any) goes on listening,
+        and the reply says why the phrase was not (so a later reload is never stuck
+        behind it). A service that started deaf listens as soon as a reload brings a
+        phrase it can hear. New phrases are heard from
         the next frame; a new check-in time and break length apply at once; new voice and
         breathing settings from the first script after their clips are rendered (in the
         background: that can take minutes on a Pi, and the old clips speak meanwhile).
         Pins and folders are only read at start: a change there waits for a restart.
         """
-        if self.listener is None:
+        if not self._ready.is_set():
             return {"ok": False, "error": "the service is still starting; try again in a moment"}
         with self._reload_lock:
             old = self.settings
             try:
                 new = config.load(self.options.config)
-                spotter = self.parts.open_spotter(new) if new.listen != old.listen else None
             except UserError as exc:
                 log.warning("settings not reloaded: %s", exc)
                 return {"ok": False, "error": str(exc)}
-            if spotter is not None:
-                self.listener.replace_spotter(spotter)
-                self.spotter = spotter
+            unheard = None
+            if self.spotter is None or new.listen != self._listening_for:
+                spotter, unheard = self._open_spotter(new)
+                if spotter is not None:
+                    self._listen_with(spotter, new)
+                    self._publish()
+                elif self.spotter is None:
+                    self.not_listening = unheard
             if new.checkin != old.checkin:
                 self.schedule = CheckinSchedule.from_settings(new, tz=self.clock.tz)
                 self.timer.replace(self.schedule)
@@ -275,6 +314,12 @@ class Service:
             later = [name for name in ("gpio", "paths") if getattr(new, name) != getattr(old, name)]
             if later:
                 message += "; " + " and ".join(f"[{n}]" for n in later) + " take effect at the next restart"
+            if unheard is not None:
+                still = ("still listening for the previous phrase" if self.spotter is not None
+                         else "nothing listens until it is fixed")
+                error = f"{message}, but not the phrase: {unheard}; {still}"
+                log.warning("%s", error)
+                return {"ok": False, "error": error}
             log.info("%s", message)
             return {"ok": True, "message": message}
 
@@ -302,7 +347,12 @@ class Service:
         if name == "status":
             if "message" in reply:
                 reply["message"] = self._with_listener(reply["message"])
-            reply["microphone"] = "listening" if self.listener.available.is_set() else "unavailable"
+            if self.not_listening is not None:
+                reply["microphone"] = "not listening"
+                reply["not_listening"] = self.not_listening
+            else:
+                hearing = self.listener is not None and self.listener.available.is_set()
+                reply["microphone"] = "listening" if hearing else "unavailable"
             reply["speaker"] = self._speaker_health()
             reply["ear"] = self._ear_health()
             nxt = self.schedule.next_check(self.clock.now())
@@ -320,7 +370,11 @@ class Service:
 
     def _ear_health(self) -> str:
         """Which engine hears the phrase, or why nothing can be heard now."""
+        if self.not_listening is not None:  # its reason quotes the phrase: it stays on the Pi
+            return "deaf: the ear cannot use the phrase in the settings (pi-pause doctor says why)"
         listener = self.listener
+        if listener is None:
+            return "deaf: nothing listens yet"
         if listener.available.is_set():
             return self.spotter.engine_name
         if listener.finished.is_set():

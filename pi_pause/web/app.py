@@ -10,7 +10,13 @@ Routes::
 
     GET  /          status, actions, settings, safety        POST /action     pause | checkin | stop
     GET  /login     the password                             POST /settings   one group of settings
-    POST /logout                                             POST /phrase-check  the phrase check
+    POST /logout                                             POST /phrase-check  will it hear what is typed?
+
+"Will it hear this?" asks the ear itself, in a process of its own (``pi-pause phrase
+check --json``: :func:`run_phrase_check`), the same code the service listens with;
+a phrase is saved only when that says yes. ``/phrase-check`` answers JSON to the
+page's small script (``static/phrase.js``: the verdict appears beside the field)
+and, without JavaScript, shows the page again at the field.
 
 Every POST carries the session's CSRF token and an Origin naming the Pi (see
 :mod:`pi_pause.web.guard`).
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import json
 import logging
 import secrets
 import subprocess
@@ -28,9 +35,9 @@ import typing
 from pathlib import Path
 from typing import Callable
 
-from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, jsonify, redirect, render_template, request, session, url_for
 
-from pi_pause import config
+from pi_pause import config, phrase_text
 from pi_pause.settings_file import SettingsFile
 from pi_pause.web.guard import LoginLimiter, Passwords, host_allowed, own_names, same_origin, session_secret
 
@@ -52,10 +59,12 @@ GROUPS = {
 }
 
 Ask = Callable[[str], dict]
+PhraseCheck = Callable[[tuple[str, ...]], dict]  # the phrases -> `pi-pause phrase check --json`'s verdict
+TYPED_KEPT = 400  # characters of a refused phrase kept to show again (the session is a cookie)
 
 
 def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] | None = None,
-               phrase_check: Callable[[str], tuple[bool, list[str]]] | None = None) -> Flask:
+               phrase_check: PhraseCheck | None = None) -> Flask:
     """The app for the settings file ``config_path``; ``ask(command)`` talks to the service."""
     app = Flask(__name__)
     app.config.update(SECRET_KEY=session_secret(state_dir), MAX_CONTENT_LENGTH=MAX_BODY,
@@ -65,7 +74,7 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
     settings_file = SettingsFile(config_path)
     passwords = Passwords(state_dir)
     limiter = LoginLimiter()
-    phrase_check = phrase_check or (lambda text: run_phrase_check(config_path, text))
+    phrase_check = phrase_check or (lambda phrases: run_phrase_check(config_path, phrases))
 
     @app.before_request
     def only_the_pi_and_the_couple():
@@ -145,9 +154,18 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
         group = request.form.get("group", "")
         if group not in GROUPS:
             abort(400, "unknown group of settings")
+        if group == "phrase":
+            typed = request.form.get("listen.phrases", "")
+            verdict = _will_hear(phrase_check, typed)
+            if not verdict["ok"]:  # nothing is written that the ear cannot hear
+                session["checked"] = dict(verdict, typed=typed[:TYPED_KEPT])
+                return redirect(url_for("home", _anchor="phrase"))
         try:
             current = settings_file.read()
-            wanted = {field: _value(field, request.form) for field in GROUPS[group]}
+            if group == "phrase":  # written as the ear hears them ("Let's Take A Pause!" tidied)
+                wanted = {("listen", "phrases"): tuple(verdict["phrases"])}
+            else:
+                wanted = {field: _value(field, request.form) for field in GROUPS[group]}
             # Only what differs is written: a value left at its default stays out of the file.
             changes = {(s, k): v for (s, k), v in wanted.items() if getattr(getattr(current, s), k) != v}
             if not changes:
@@ -162,17 +180,21 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
             flash("Saved; " + reply.get("message", "settings reloaded") + ".", "ok")
         else:
             flash(f"Saved in {config_path}; the service has not taken it up ({reply.get('error')}).", "error")
+        if group == "phrase":
+            session["checked"] = dict(verdict, plain="Saved. " + verdict["plain"])
+            return redirect(url_for("home", _anchor="phrase"))
         return redirect(url_for("home"))
 
     @app.post("/phrase-check")
     def check_phrase():
-        text = " ".join(request.form.get("phrase", "").lower().split())
-        if not text:
-            flash("Write a phrase to check.", "error")
-            return redirect(url_for("home"))
-        ok, lines = phrase_check(text)
-        session["checked"] = {"phrase": text, "ok": ok, "lines": lines}
-        return redirect(url_for("home"))
+        """Will it hear what is typed (not what is saved)? JSON for the page's script; without
+        it, the page again, at the field, with what was typed still in it."""
+        typed = request.form.get("listen.phrases", "")
+        verdict = _will_hear(phrase_check, typed)
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify({k: verdict.get(k) for k in ("ok", "plain", "plain_warnings", "phrases")})
+        session["checked"] = dict(verdict, typed=typed[:TYPED_KEPT])
+        return redirect(url_for("home", _anchor="phrase"))
 
     return app
 
@@ -185,18 +207,45 @@ def _ask(ask: Ask, command: str) -> dict:
         return {"ok": False, "error": str(exc)}
 
 
-def run_phrase_check(config_path: Path, text: str) -> tuple[bool, list[str]]:
-    """``pi-pause phrase check TEXT`` in a process of its own: the engines it loads are
-    freed when it ends, so the page itself stays small."""
-    command = [sys.executable, "-m", "pi_pause", "phrase", "check", text]
+def _will_hear(phrase_check: PhraseCheck, typed: str) -> dict:
+    """The ear's verdict on the phrases typed (one a line), in a couple's words: ``ok``,
+    ``plain``, ``plain_warnings`` and, when ok, ``phrases`` as the ear will hear them.
+
+    What can be tidied (case, punctuation) is tidied and what can never be said is
+    refused here, by the normaliser the ear itself runs first; the rest is the ear's."""
+    try:
+        phrases = tuple(dict.fromkeys(phrase_text.normalise(line) for line in typed.splitlines()
+                                      if line.strip())) or (phrase_text.normalise(""),)
+    except phrase_text.PhraseTextError as exc:
+        return {"ok": False, "plain": exc.plain, "plain_warnings": []}
+    verdict = phrase_check(phrases)
+    return {"ok": bool(verdict.get("ok")), "plain": verdict.get("plain") or "It cannot check the phrase now.",
+            "plain_warnings": list(verdict.get("plain_warnings") or []),
+            "phrases": list(verdict.get("phrases") or phrases)}
+
+
+def run_phrase_check(config_path: Path, phrases: tuple[str, ...]) -> dict:
+    """``pi-pause phrase check --json --each PHRASE...`` in a process of its own.
+
+    It is the ear's own check (:func:`pi_pause.ear.spotter.check`, the code the service
+    listens with), so "it will hear this" is true whether or not the service runs now.
+    In a process of its own because the page must not load the ear (no microphone
+    code here, and the engines it loads are freed when it ends); not over the control
+    socket, because it would cost the listening service memory for every check, and
+    would need the service up."""
+    command = [sys.executable, "-m", "pi_pause", "phrase", "check", "--json", "--each", "--", *phrases]
     if config_path.exists():
         command[3:3] = ["--config", str(config_path)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:
-        return False, ["the check took too long; try again"]
-    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
-    return done.returncode == 0, lines
+        return {"ok": False, "plain": "The check took too long; try again."}
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        problem = (done.stderr.strip().splitlines() or ["no answer"])[-1]
+        log.warning("the phrase check did not answer (%s)", problem)
+        return {"ok": False, "plain": f"It cannot check the phrase now ({problem})."}
 
 
 def _value(field: tuple[str, str], form) -> object:
@@ -207,9 +256,6 @@ def _value(field: tuple[str, str], form) -> object:
     name = f"{section}.{key}"
     if hint is bool:
         return name in form
-    if key == "phrases":
-        return tuple(" ".join(line.lower().split()) for line in form.get(name, "").splitlines()
-                     if line.strip())
     if typing.get_origin(hint) is tuple:
         return tuple(form.getlist(name))
     raw = form.get(name, "").strip()
