@@ -29,7 +29,7 @@ def web_command(args, settings: config.Settings) -> int:
         return _set_password(settings)
     import waitress
 
-    path = args.config or config.DEFAULT_CONFIG_PATH
+    path = args.config or config.default_config_path()
     # A reload may load a new speech model first (seconds on a Pi): give it time.
     app = create_app(path, dirs.state_dir(settings), lambda command: request_service(
         settings, command, timeout=RELOAD_SECONDS if command == "reload" else 5.0))
