@@ -292,6 +292,14 @@ def test_control_socket_triggers_and_stops_a_pause(rig, tmp_path):
     assert sessions.kinds() == ["pause"]
 
 
+def test_trigger_stop_when_idle_says_nothing_was_running(rig, tmp_path):
+    controller, sessions, _, _, _ = rig
+    with ControlServer(tmp_path / "control.sock", controller.command) as server:
+        assert request(server.path, "stop") == {"ok": True, "state": "idle",
+                                                "message": "nothing was running"}
+    assert sessions.kinds() == []
+
+
 def test_return_time_is_right_on_the_wall_clock_across_the_autumn_change():
     # 01:50 EDT on 2026-11-01; 20 minutes later the clocks have gone back: 01:10 EST.
     new_york = ZoneInfo("America/New_York")

@@ -492,3 +492,16 @@ def test_a_first_start_breathes_within_10_s_while_the_voice_is_still_prepared(
         preparing.join(timeout=60)
     assert "the voice is still being prepared (" in caplog.text
     assert "pi-pause render" not in caplog.text
+
+
+def test_each_line_is_told_as_it_is_said_with_its_time_filled_in(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    said = []
+    sessions.on_words = said.append
+    run(sessions, "pause")
+    variants = test_prompts.scripts["pause"]
+    assert said[0] in variants[0].line.variants
+    assert said[1] in {v.replace("{return_time}.", "at twenty to ten.") for v in variants[1].line.variants}
+    cues = {c for p in test_prompts.patterns["cyclic-sigh"].phases if p.cue for c in p.cue.variants}
+    assert set(said[2:6]) <= cues
+    assert len(said) == len(sink.plays)  # one line for each clip played, nothing else

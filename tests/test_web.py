@@ -273,3 +273,23 @@ def test_the_tripwire_trips_on_a_microphone():
     done = subprocess.run([sys.executable, "-c", leak, ".", "."], capture_output=True, text=True,
                           timeout=60)
     assert "import sounddevice" in done.stdout
+
+
+def test_web_binds_before_it_prints_the_address_and_a_taken_port_is_one_line(cli, tmp_path):
+    import socket
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n')
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        result = cli("--config", str(cfg), "web", "--listen", f"127.0.0.1:{port}", timeout=60)
+    finally:
+        taken.close()
+    assert result.returncode == 2
+    assert "settings page on" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port} (" in result.stderr
+    assert "--listen HOST:PORT" in result.stderr

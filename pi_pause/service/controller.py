@@ -259,8 +259,9 @@ class Controller:
             self._stop_everything("stopped by a long press")
             return None
         if isinstance(event, Command) and event.name == "stop":
-            self._stop_everything("stopped by 'trigger stop'")
-            return {"ok": True, "state": State.IDLE.value, "message": "stopped"}
+            self._stop_everything(None if state is State.IDLE else "stopped by 'trigger stop'")
+            message = "nothing was running" if state is State.IDLE else "stopped"
+            return {"ok": True, "state": State.IDLE.value, "message": message}
         if isinstance(event, PhraseHeard):
             if not self.guard.is_open():
                 log.debug("phrase ignored: the device was speaking")

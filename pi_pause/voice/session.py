@@ -36,6 +36,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -119,6 +120,9 @@ class Sessions:
         self._warned_render = False
         self._warned_voice = False
         self._preparing: tuple[int, int, float] | None = None  # (done, total, started) of prepare()
+        # Told each line as the voice starts saying it (a laptop trial prints them). Only
+        # the device's own words from prompts/*.toml: nothing heard ever passes here.
+        self.on_words: Callable[[str], None] | None = None
 
     # -- preparing ---------------------------------------------------------
 
@@ -241,17 +245,26 @@ class Sessions:
         return sorted({said_remaining(n) for n in range(max(1, longest - EARLY_MINUTES - 5),
                                                          longest + 1)})
 
+    def _words(self, variant: str, context: dict) -> str:
+        """The line as it is said, its placeholders filled."""
+        head, tail = self._split(variant)
+        if tail is None:
+            return head
+        return f"{head} {self._tail_text(tail, context)}".strip()
+
+    def _tail_text(self, tail: str, context: dict) -> str:
+        if tail == "remaining":
+            return self._length_text(said_remaining(context.get("remaining", 1)))
+        when = context.get("return_time") or return_time(
+            dt.datetime.now(), self.settings.pause.break_minutes)
+        return self._time_text(when)
+
     def _speech(self, variant: str, context: dict, clip) -> Clip:
         """The clip for one spoken line; ``clip(text)`` fetches (or renders) one piece."""
         head, tail = self._split(variant)
         if tail is None:
             return clip(head)
-        if tail == "remaining":
-            said = self._length_text(said_remaining(context.get("remaining", 1)))
-        else:
-            when = context.get("return_time") or return_time(
-                dt.datetime.now(), self.settings.pause.break_minutes)
-            said = self._time_text(when)
+        said = self._tail_text(tail, context)
         parts = [p for p in ([clip(head)] if head else []) + [clip(said)] if p.samples.size]
         if not parts:
             return _NOTHING
@@ -279,7 +292,7 @@ class _Run:
             today = self.context.get("today") or dt.date.today()
             variant = self.s.rotation.pick(step.line, today=today, days=step.no_repeat_days)
             clip = self.s._speech(variant, self.context, self._clip)
-            self._play(clip)
+            self._play(clip, self.s._words(variant, self.context))
             self._wait_until(start + clip.seconds + step.after)
         elif isinstance(step, Breathe):
             self._breathe(step)
@@ -307,8 +320,9 @@ class _Run:
 
     def _say_line(self, line, after: float) -> None:
         start = self.clock.now()
-        clip = self._clip(self.s.rotation.pick(line))
-        self._play(clip)
+        words = self.s.rotation.pick(line)
+        clip = self._clip(words)
+        self._play(clip, words)
         self._wait_until(start + clip.seconds + after)
 
     def _breathe(self, step: Breathe) -> None:
@@ -334,7 +348,8 @@ class _Run:
                     # Fade so the light arrives at the phase's end even if we start late.
                     light.fade(phase.level, max(0.0, end - self.clock.now()))
                 if phase.cue is not None:
-                    self._play(self._clip(self.s.rotation.pick(phase.cue), in_time=True))
+                    words = self.s.rotation.pick(phase.cue)
+                    self._play(self._clip(words, in_time=True), words)
                 self._wait_until(end)
         finally:
             if not self.cancel.is_set():
@@ -393,10 +408,12 @@ class _Run:
         seconds = max(0.5, len(text.split()) / WORDS_PER_SECOND)
         return Clip(np.zeros(int(seconds * SILENT_RATE), np.int16), SILENT_RATE)
 
-    def _play(self, clip: Clip) -> None:
+    def _play(self, clip: Clip, words: str | None = None) -> None:
         if clip.samples.size == 0:
             self._check()
             return
+        if words is not None and self.s.on_words is not None:
+            self.s.on_words(words)
         volume = self.s.settings.voice.volume
         samples = clip.samples if volume >= 1.0 else (clip.samples * volume).astype(np.int16)
         self.s.player.play(samples, clip.rate, self.stop)
