@@ -505,3 +505,16 @@ def test_each_line_is_told_as_it_is_said_with_its_time_filled_in(tmp_path, test_
     cues = {c for p in test_prompts.patterns["cyclic-sigh"].phases if p.cue for c in p.cue.variants}
     assert set(said[2:6]) <= cues
     assert len(said) == len(sink.plays)  # one line for each clip played, nothing else
+
+
+def test_a_late_return_says_the_break_ended_during_a_restart(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    said = []
+    sessions.on_words = said.append
+    run(sessions, "return", context={"extend_minutes": 10, "late": True})
+    run(sessions, "return", context={"extend_minutes": 10})
+    late, usual = test_prompts.scripts["return"][1].late, test_prompts.scripts["return"][1].line
+    assert said[0] in {v.format(extend_minutes="ten minutes") for v in late.variants}
+    assert said[1] in {v.format(extend_minutes="ten minutes") for v in usual.variants}
+    # Rendered in advance like every other line (a restart must not render on the spot).
+    assert {v.format(extend_minutes="ten minutes") for v in late.variants} <= set(sessions.texts())

@@ -137,7 +137,8 @@ class Sessions:
         for kind in KINDS:
             for step in self.prompts.scripts[kind]:
                 if isinstance(step, Say):
-                    for variant in step.line.variants:
+                    late = step.late.variants if step.late is not None else ()
+                    for variant in step.line.variants + late:
                         head, tail = self._split(variant)
                         out += [head] if head else []
                         out += tails[tail] if tail else []
@@ -290,7 +291,8 @@ class _Run:
         if isinstance(step, Say):
             start = self.clock.now()
             today = self.context.get("today") or dt.date.today()
-            variant = self.s.rotation.pick(step.line, today=today, days=step.no_repeat_days)
+            line = step.for_context(self.context)
+            variant = self.s.rotation.pick(line, today=today, days=step.no_repeat_days)
             clip = self.s._speech(variant, self.context, self._clip)
             self._play(clip, self.s._words(variant, self.context))
             self._wait_until(start + clip.seconds + step.after)
