@@ -286,6 +286,7 @@ def test_control_socket_triggers_and_stops_a_pause(rig, tmp_path):
         started = request(server.path, "pause")
         assert started["ok"] and started["message"] == "pause started"
         assert started["return_time"] == "2026-06-03T21:20+01:00"
+        assert started["seconds_left"] == 20 * 60  # on the service's clock, for the page
         eventually(lambda: controller.state is State.ON_BREAK)
         assert request(server.path, "checkin")["error"] == "a pause is in progress; try again later"
         assert request(server.path, "stop") == {"ok": True, "state": "idle", "message": "stopped"}

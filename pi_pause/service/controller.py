@@ -179,7 +179,7 @@ class Controller:
 
     def status(self) -> dict:
         with self._lock:
-            state, back = self._state, self._return_time
+            state, back, deadline = self._state, self._return_time, self._deadline
         at = back.strftime("%H:%M") if back else ""
         message = {
             State.IDLE: "idle, listening",
@@ -192,6 +192,8 @@ class Controller:
         reply = {"ok": True, "state": state.value, "message": message}
         if back and state in (State.PAUSING, State.ON_BREAK):
             reply["return_time"] = back.isoformat(timespec="minutes")
+            if deadline is not None:  # on the service's own clock, for "12 minutes left"
+                reply["seconds_left"] = round(max(0.0, deadline - self.clock.monotonic()))
         return reply
 
     # -- the controller thread ---------------------------------------------------
