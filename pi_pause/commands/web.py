@@ -31,17 +31,20 @@ def web_command(args, settings: config.Settings) -> int:
     import waitress
 
     path = args.config or config.default_config_path()
-    # A reload may load a new speech model first (seconds on a Pi): give it time.
-    app = create_app(path, dirs.state_dir(settings), lambda command: request_service(
-        settings, command, timeout=RELOAD_SECONDS if command == "reload" else 5.0))
-    # Bound first: the address is printed only once the page really answers there.
+    # Bound first, before anything else is said: the address is printed only once the
+    # page really answers there, and a port in use is the one line that is printed.
+    page: list = []
     try:
-        server = waitress.create_server(app, listen=args.listen, threads=4,
+        server = waitress.create_server(lambda environ, start: page[0](environ, start),
+                                        listen=args.listen, threads=4,
                                         max_request_body_size=MAX_BODY, ident="pi-pause")
     except (OSError, ValueError) as exc:
         why = getattr(exc, "strerror", None) or exc
         raise UserError(f"cannot listen on {args.listen} ({why}); pick another with "
                         "--listen HOST:PORT") from None
+    # A reload may load a new speech model first (seconds on a Pi): give it time.
+    page.append(create_app(path, dirs.state_dir(settings), lambda command: request_service(
+        settings, command, timeout=RELOAD_SECONDS if command == "reload" else 5.0)))
     if not Passwords(dirs.state_dir(settings)).is_set:
         log.warning("no password yet: set one with 'pi-pause web password' before signing in")
     log.info("settings page on http://%s (Ctrl-C to stop)",
