@@ -294,11 +294,11 @@ def test_control_socket_triggers_and_stops_a_pause(rig, tmp_path):
 
 
 def test_trigger_stop_when_idle_says_nothing_was_running(rig, tmp_path):
-    controller, sessions, _, _, _ = rig
+    controller, sessions, light, _, _ = rig
     with ControlServer(tmp_path / "control.sock", controller.command) as server:
         assert request(server.path, "stop") == {"ok": True, "state": "idle",
                                                 "message": "nothing was running"}
-    assert sessions.kinds() == []
+    assert sessions.kinds() == [] and light.mode == "off"
 
 
 def test_return_time_is_right_on_the_wall_clock_across_the_autumn_change():

@@ -261,9 +261,10 @@ class Controller:
             self._stop_everything("stopped by a long press")
             return None
         if isinstance(event, Command) and event.name == "stop":
-            self._stop_everything(None if state is State.IDLE else "stopped by 'trigger stop'")
-            message = "nothing was running" if state is State.IDLE else "stopped"
-            return {"ok": True, "state": State.IDLE.value, "message": message}
+            if state is State.IDLE:  # the light is off already: nothing to change
+                return {"ok": True, "state": State.IDLE.value, "message": "nothing was running"}
+            self._stop_everything("stopped by 'trigger stop'")
+            return {"ok": True, "state": State.IDLE.value, "message": "stopped"}
         if isinstance(event, PhraseHeard):
             if not self.guard.is_open():
                 log.debug("phrase ignored: the device was speaking")
