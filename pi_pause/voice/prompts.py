@@ -12,7 +12,8 @@ the step and the field::
     prompts.scripts["pause"][0]               # Say(line=Line(id='pause.acknowledge', ...))
 
 Every spoken line has at least five variants; :mod:`pi_pause.voice.rotation` picks
-which one is said.
+which one is said. A ``say`` step may also have ``late_variants``: its words when the
+moment passed while the service was restarting (the script's context has ``late``).
 """
 
 from __future__ import annotations
