@@ -18,7 +18,7 @@
 #                           systemd is not asked, and the service counts as
 #                           running once bootstrap has started it
 #   PI_PAUSE_YES=1          do not ask before changing the system (and leave the
-#                           settings page off)
+#                           settings page and the Home Assistant bridge off)
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd -P)
@@ -56,11 +56,12 @@ $on_pi && python=/usr/bin/python3
 # System packages: PortAudio for sounddevice, venv for Python; on a Pi, lgpio
 # for gpiozero (apt's build matches the kernel) and arecord/aplay (alsa-utils),
 # which the doctor's advice uses; for tests, systemd-analyze, shellcheck,
-# espeak-ng (Korean test speech for the Vosk engine) and headless Chromium with
-# its driver (the settings page, tried in a real browser).
+# espeak-ng (Korean test speech for the Vosk engine), headless Chromium with
+# its driver (the settings page, tried in a real browser) and Mosquitto (a real
+# MQTT broker for the Home Assistant bridge).
 packages=(libportaudio2 python3-venv)
 $on_pi && packages+=(python3-lgpio alsa-utils)
-[ "$what" = test ] && packages+=(systemd shellcheck espeak-ng chromium chromium-driver)
+[ "$what" = test ] && packages+=(systemd shellcheck espeak-ng chromium chromium-driver mosquitto)
 missing=()
 dpkg_db=(); [ -n "$sysroot" ] && dpkg_db=(--admindir="$sysroot/var/lib/dpkg")
 for p in "${packages[@]}"; do
@@ -120,6 +121,8 @@ etc_config=/etc/pi-pause/config.toml
 unit=/etc/systemd/system/pi-pause.service
 web_unit=/etc/systemd/system/pi-pause-web.service
 web_wants=/etc/systemd/system/multi-user.target.wants/pi-pause-web.service
+mqtt_unit=/etc/systemd/system/pi-pause-mqtt.service
+mqtt_wants=/etc/systemd/system/multi-user.target.wants/pi-pause-mqtt.service
 wants=/etc/systemd/system/multi-user.target.wants/pi-pause.service
 sysusers=/etc/sysusers.d/pi-pause.conf
 bin_link=/usr/local/bin/pi-pause
@@ -195,13 +198,16 @@ install_on_pi() {
   # The unit names /opt/pi-pause; installed, it names this checkout.
   rendered_unit=$(mktemp)
   rendered_web_unit=$(mktemp)
-  trap 'rm -f "$rendered_unit" "$rendered_web_unit"' EXIT
+  rendered_mqtt_unit=$(mktemp)
+  trap 'rm -f "$rendered_unit" "$rendered_web_unit" "$rendered_mqtt_unit"' EXIT
   sed "s|/opt/pi-pause|$here|g" systemd/pi-pause.service > "$rendered_unit"
   sed "s|/opt/pi-pause|$here|g" systemd/pi-pause-web.service > "$rendered_web_unit"
+  sed "s|/opt/pi-pause|$here|g" systemd/pi-pause-mqtt.service > "$rendered_mqtt_unit"
 
   # What is left to do, decided before anything changes.
   local todo=() ready=() need_user=false need_admin=false need_folders=false
-  local need_link=false need_unit=false need_web_unit=false need_enable=false start="" f
+  local need_link=false need_unit=false need_web_unit=false need_mqtt_unit=false
+  local need_enable=false start="" f
   if [ ${#missing[@]} -gt 0 ]; then
     todo+=("install the apt packages ${missing[*]} (of: ${packages[*]})")
   else
@@ -237,6 +243,8 @@ install_on_pi() {
   else need_unit=true; todo+=("install the systemd unit $unit, running $here/.venv/bin/pi-pause run"); fi
   if cmp -s "$rendered_web_unit" "$(on_disk "$web_unit")"; then ready+=("the settings page's unit $web_unit")
   else need_web_unit=true; todo+=("install the settings page's unit $web_unit (off until you turn it on)"); fi
+  if cmp -s "$rendered_mqtt_unit" "$(on_disk "$mqtt_unit")"; then ready+=("the Home Assistant bridge's unit $mqtt_unit")
+  else need_mqtt_unit=true; todo+=("install the Home Assistant bridge's unit $mqtt_unit (off until you turn it on)"); fi
   if [ -L "$(on_disk "$wants")" ]; then ready+=("pi-pause starts at boot")
   else need_enable=true; todo+=("enable pi-pause at boot (systemctl enable pi-pause)"); fi
   if running; then
@@ -324,7 +332,11 @@ install_on_pi() {
     say "installing the settings page's unit $web_unit (off until you turn it on)"
     as_root install -m 0644 "$rendered_web_unit" "$web_unit"
   fi
-  if $need_unit || $need_web_unit; then
+  if $need_mqtt_unit; then
+    say "installing the Home Assistant bridge's unit $mqtt_unit (off until you turn it on)"
+    as_root install -m 0644 "$rendered_mqtt_unit" "$mqtt_unit"
+  fi
+  if $need_unit || $need_web_unit || $need_mqtt_unit; then
     as_root systemctl daemon-reload
   fi
 
@@ -360,6 +372,7 @@ install_on_pi() {
 
   clock_note
   offer_settings_page
+  offer_home_assistant
   say "done. pi-pause runs as a service and starts at boot."
   echo "    Follow what it does:  journalctl -u pi-pause -f"
   echo "    What it is doing now: pi-pause status"
@@ -411,6 +424,47 @@ offer_settings_page() {
   fi
   as_root systemctl enable --now pi-pause-web
   say "the settings page is on: $address"
+}
+
+# The Home Assistant bridge (pi-pause mqtt) is off until the couple turn it on, like the
+# settings page: asked here when someone is at the terminal, never with PI_PAUSE_YES=1.
+offer_home_assistant() {
+  local reply host port mqtt_user password
+  if [ -L "$(on_disk "$mqtt_wants")" ]; then
+    say "the Home Assistant bridge is on (turn it off: sudo systemctl disable --now pi-pause-mqtt)"
+    return 0
+  fi
+  if [ -n "$dry" ] || [ -n "${PI_PAUSE_YES:-}" ] || [ ! -t 0 ]; then
+    say "the Home Assistant bridge is off; docs/home-assistant.md says how to turn it on"
+    return 0
+  fi
+  echo "If you use Home Assistant, pi-pause can join it over MQTT: a pause can then dim the"
+  echo "lights and pause the TV, and the check-in can be started from a dashboard."
+  read -r -p "Connect it to your MQTT broker? [y/N] " reply || reply=n
+  case "$reply" in [yY]*) ;; *) say "the Home Assistant bridge stays off"; return 0 ;; esac
+  read -r -p "The broker's host name or address (e.g. homeassistant.local): " host || host=""
+  read -r -p "Its port [1883]: " port || port=""
+  read -r -p "The user name at the broker (empty: none): " mqtt_user || mqtt_user=""
+  read -r -s -p "Its password (empty: none): " password || password=""; echo
+  # The one settings parser checks the values; comments and layout are kept (.bak beside).
+  if ! as_root "$here/.venv/bin/python" -c 'import sys
+from pi_pause.settings_file import SettingsFile
+from pi_pause.errors import UserError
+try:
+    SettingsFile(sys.argv[1]).change({("mqtt", "host"): sys.argv[2], ("mqtt", "port"): int(sys.argv[3] or 1883), ("mqtt", "user"): sys.argv[4]})
+except (UserError, ValueError) as exc:
+    sys.exit(f"pi-pause: {exc}")' "$etc_config" "$host" "$port" "$mqtt_user"; then
+    say "not saved (the line above says why); the bridge stays off (docs/home-assistant.md)"
+    return 0
+  fi
+  if [ -n "$password" ] && ! printf '%s\n' "$password" | as_root runuser -u "$user" -- \
+      env -C "${folders[0]}" "$here/.venv/bin/pi-pause" mqtt password; then
+    say "the password was not saved (the line above says why); the bridge stays off"
+    return 0
+  fi
+  as_root systemctl enable --now pi-pause-mqtt
+  say "the Home Assistant bridge is on: pi-pause appears in Home Assistant under Settings > Devices"
+  echo "    Follow it: journalctl -u pi-pause-mqtt -f"
 }
 
 # The Pi has no battery-backed clock: until it reaches a time server after boot,

@@ -194,6 +194,46 @@ class PathSettings:
     """Unix socket for `pi-pause trigger` and `pi-pause status`."""
 
 
+_TOPIC_PART = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
+_HOST = re.compile(r"^(|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$")
+
+
+def _topic_rule() -> dict:
+    return _rule("letters, digits, - and _, in parts joined by / (no +, #, spaces or outer /)",
+                 lambda v: bool(_TOPIC_PART.match(v)) and len(v) <= 100)
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    """The Home Assistant bridge (`pi-pause mqtt`): where the MQTT broker is, and how to appear."""
+
+    host: str = field(default="", metadata=_rule(
+        'a host name or address like "homeassistant.local" or "192.168.1.10" (empty: no broker)',
+        lambda v: bool(_HOST.match(v))))
+    """The MQTT broker's host name or address; empty means the bridge has nowhere to go."""
+
+    port: int = field(default=1883, metadata=_between(1, 65535))
+    """The broker's port: 1883 is plain MQTT, 8883 usually MQTT over TLS."""
+
+    user: str = field(default="", metadata=_rule("a user name without spaces (empty: none)",
+                                                 lambda v: len(v) <= 200 and not any(c.isspace() for c in v)))
+    """The user name at the broker; its password is set with `pi-pause mqtt password`."""
+
+    tls_ca: str = ""
+    """A CA certificate file (PEM); when set, the connection uses TLS and checks the broker against it."""
+
+    topic_prefix: str = field(default="pi-pause", metadata=_topic_rule())
+    """Where the bridge publishes (`pi-pause/state`, ...); give each Pi on one broker its own."""
+
+    discovery_prefix: str = field(default="homeassistant", metadata=_topic_rule())
+    """Home Assistant's discovery prefix (its own default is homeassistant)."""
+
+    device_name: str = field(default="pi-pause", metadata=_rule(
+        "a name of 1 to 64 printable characters",
+        lambda v: 0 < len(v.strip()) <= 64 and v.isprintable()))
+    """The device's name in Home Assistant."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """All of pi-pause's settings."""
@@ -204,6 +244,7 @@ class Settings:
     pause: PauseSettings = field(default_factory=PauseSettings)
     checkin: CheckinSettings = field(default_factory=CheckinSettings)
     paths: PathSettings = field(default_factory=PathSettings)
+    mqtt: MqttSettings = field(default_factory=MqttSettings)
 
     def resolve(self, path: str) -> Path:
         """A configured path, with relative paths taken from the project folder."""
@@ -214,7 +255,7 @@ class Settings:
 # The settings that name files or folders: checked when read, so that a path no
 # program could open (a NUL byte, "~nosuchuser") is a one-line error naming its key.
 PATH_KEYS = (("listen", "vosk_model"), ("voice", "model"), ("paths", "cache_dir"),
-             ("paths", "state_dir"), ("paths", "socket"))
+             ("paths", "state_dir"), ("paths", "socket"), ("mqtt", "tls_ca"))
 
 
 def _expand(path: str) -> Path:

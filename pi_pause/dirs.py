@@ -118,6 +118,18 @@ def _writable(settings: config.Settings, what: str, fallback: Path) -> Path:
                              f"set [paths] {key} to a folder you can write")
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by this user alone (0600 from the first byte), then rename
+    it into place: a reader sees the old file or the new one, never half of one. For
+    secrets kept in the state folder (the settings page's password, the broker's)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write, flush to the disk, then rename: a reader (or a power cut) sees the
     old file or the new one, never half of one. When the write fails (a full disk)

@@ -85,6 +85,8 @@ def installed(checkout: Path, sysroot: Path) -> None:
     (units / "pi-pause.service").write_text(unit.replace("/opt/pi-pause", str(checkout)))
     web = (checkout / "systemd" / "pi-pause-web.service").read_text()
     (units / "pi-pause-web.service").write_text(web.replace("/opt/pi-pause", str(checkout)))
+    bridge = (checkout / "systemd" / "pi-pause-mqtt.service").read_text()
+    (units / "pi-pause-mqtt.service").write_text(bridge.replace("/opt/pi-pause", str(checkout)))
     (units / "multi-user.target.wants" / "pi-pause.service").symlink_to(units / "pi-pause.service")
     for folder in ("var/lib/pi-pause", "var/cache/pi-pause", "usr/local/bin"):
         (sysroot / folder).mkdir(parents=True)
@@ -140,6 +142,24 @@ def test_the_settings_page_is_installed_but_stays_off_unless_asked_for(checkout,
     assert len(web_unit) == 1 and web_unit[0].startswith(f"{sudo}install -m 0644 ")
     assert not [c for c in commands if "enable" in c and "pi-pause-web" in c]
     assert 'the settings page is off; README.md, "A settings page", says how to turn it on' in result.stdout
+
+
+def test_the_home_assistant_bridge_is_installed_but_stays_off_unless_asked_for(checkout, tmp_path):
+    result = bootstrap(checkout, tmp_path)  # no terminal: nobody to ask
+    plan, commands = plan_and_commands(result.stdout)
+    sudo = "" if os.geteuid() == 0 else "sudo "
+    assert ("install the Home Assistant bridge's unit /etc/systemd/system/pi-pause-mqtt.service "
+            "(off until you turn it on)") in plan
+    unit = [c for c in commands if "pi-pause-mqtt.service" in c]
+    assert len(unit) == 1 and unit[0].startswith(f"{sudo}install -m 0644 ")
+    assert not [c for c in commands if "enable" in c and "pi-pause-mqtt" in c]
+    assert "the Home Assistant bridge is off; docs/home-assistant.md says how to turn it on" in result.stdout
+
+
+def test_the_tests_get_a_real_mqtt_broker():
+    text = (ROOT / "bootstrap.sh").read_text()
+    line = next(l for l in text.splitlines() if l.startswith('[ "$what" = test ] && packages+=('))
+    assert "mosquitto" in re.findall(r"[\w-]+", line.split("packages+=(")[1])
 
 
 def assert_ends_with_the_safety_statement(stdout: str) -> None:

@@ -87,6 +87,24 @@ def test_a_second_trigger_during_a_pause_does_not_restart_it(rig):
     assert sessions.finished == []
 
 
+def test_status_says_how_each_pause_began_never_who_and_counts_them(rig):
+    controller, sessions, _, clock, _ = rig
+    sessions.hold.add("pause")
+    assert (controller.status()["pauses"], controller.status()["checkins"]) == (0, 0)
+    for event, how in ((ButtonPressed(), "button"), (PhraseHeard("let's take a pause", 1.0), "phrase"),
+                       (None, "remote")):
+        controller.post(event) if event else controller.command("pause")
+        eventually(lambda: controller.state is State.PAUSING)
+        status = controller.status()
+        assert status["started_by"] == how and "let's" not in str(status)
+        controller.command("stop")
+        eventually(lambda: controller.state is State.IDLE)
+        clock.advance(TAIL_SECONDS + 1)  # past the echo guard: the phrase is heard again
+        assert "started_by" not in controller.status()
+    controller.command("checkin")
+    assert (controller.status()["pauses"], controller.status()["checkins"]) == (3, 1)
+
+
 def test_short_press_during_the_script_skips_to_the_next_step(rig):
     controller, sessions, _, _, _ = rig
     sessions.hold.add("pause")

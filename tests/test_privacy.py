@@ -11,6 +11,7 @@ where the logging happens: tests/test_controller.py and the spotter's tests.)
 from __future__ import annotations
 
 import ast
+import json
 
 from tests.conftest import ROOT
 
@@ -58,3 +59,55 @@ def test_the_scan_would_catch_a_recording_being_saved():
     assert audio_writes(ast.parse(leak)) == ["wav.write (line 2)"]
     assert audio_writes(ast.parse("import wave\nwave.open('x.wav', 'wb')\n")) == ["wave.open (line 2)"]
     assert audio_writes(ast.parse("wave.open('x.wav', 'rb')\n")) == []
+
+
+# What leaves the house over MQTT: states, times, health, and how a pause began. Never a
+# word that was heard (the phrase included), a score, a transcript or a sound.
+FORBIDDEN_KEYS = {"phrase", "text", "words", "transcript", "partial", "score", "scores",
+                  "confidence", "audio", "samples", "who"}
+
+
+def test_no_word_said_reaches_any_mqtt_payload(tmp_path):
+    from pi_pause.events import PhraseHeard
+    from tests.mqtt_house import House
+    from tests.test_listener import CountingSpotter
+
+    class HearsTheirPhrase(CountingSpotter):
+        def feed(self, frame):
+            heard = super().feed(frame)
+            return PhraseHeard("pineapple sunrise", heard.time) if heard else None
+
+    house = House(tmp_path, phrase="pineapple sunrise")
+    house.spotter = HearsTheirPhrase()
+    try:
+        house.set_password()
+        house.start_service()
+        house.start_bridge()
+        heard = house.listener
+        heard.wait_for("pi-pause/state", "idle", timeout=8)
+        house.spotter.fire.set()  # the ear hears the couple's phrase
+        assert json.loads(heard.wait_for("pi-pause/event")) == {"event_type": "pause_started",
+                                                                 "how": "phrase"}
+        heard.publish("pi-pause/command", "stop")
+        heard.wait_for("pi-pause/event", '{"event_type": "break_ended"}')
+        heard.publish("pi-pause/command", "checkin")
+        heard.wait_for("pi-pause/event", '{"event_type": "checkin_ended"}')
+        messages = heard.heard()
+        log = "\n".join(house.bridge_log())
+    finally:
+        house.close()
+    assert len(messages) > 20 and sum(t == "pi-pause/event" for t, _, _ in messages) == 4
+    for topic, payload, _ in messages:
+        for word in ("pineapple", "sunrise"):
+            assert word not in topic.lower() and word not in payload.lower(), (topic, payload)
+        if payload.startswith("{"):
+            assert not FORBIDDEN_KEYS & set(_keys(json.loads(payload))), (topic, payload)
+    assert "pineapple" not in log and "sunrise" not in log
+
+
+def _keys(value) -> list[str]:
+    if isinstance(value, dict):
+        return [k for k in value] + [k for v in value.values() for k in _keys(v)]
+    if isinstance(value, list):
+        return [k for v in value for k in _keys(v)]
+    return []

@@ -113,3 +113,30 @@ def test_the_settings_page_unit_has_no_devices_and_only_the_local_network():
     assert d["IPAddressDeny"] == ["any"] and "192.168.0.0/16" in d["IPAddressAllow"][0]
     assert d["ReadWritePaths"] == ["/etc/pi-pause"] and d["User"] == ["pi-pause"]
     assert "[Install]" in WEB_UNIT.read_text()
+
+
+MQTT_UNIT = ROOT / "systemd" / "pi-pause-mqtt.service"
+
+
+def test_systemd_analyze_verify_accepts_the_bridge_unit(tmp_path):
+    text = re.sub(r"(?m)^ExecStart=.*$", f"ExecStart={sys.executable} -m pi_pause mqtt", MQTT_UNIT.read_text())
+    unit = tmp_path / "pi-pause-mqtt.service"
+    unit.write_text(text)
+    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "pi-pause-mqtt.service" not in result.stderr
+
+
+def test_the_bridge_unit_has_no_devices_writes_nothing_and_reaches_only_the_home_network():
+    d = {}
+    for line in MQTT_UNIT.read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            d.setdefault(key, []).append(value)
+    assert d["PrivateDevices"] == ["yes"] and d["DevicePolicy"] == ["closed"]
+    assert "SupplementaryGroups" not in d and "ReadWritePaths" not in d
+    assert d["IPAddressDeny"] == ["any"] and "192.168.0.0/16" in d["IPAddressAllow"][0]
+    assert d["User"] == ["pi-pause"] and d["ProtectSystem"] == ["strict"]
+    assert d["ExecStart"] == ["/opt/pi-pause/.venv/bin/pi-pause mqtt"]
+    assert "[Install]" in MQTT_UNIT.read_text()

@@ -309,7 +309,8 @@ import sys
 from pathlib import Path
 
 TRIPPED = []
-FORBIDDEN_IMPORTS = ("sounddevice", "gpiozero", "piper", "lgpio", "pi_pause.ear", "pi_pause.voice")
+FORBIDDEN_IMPORTS = ("sounddevice", "gpiozero", "piper", "lgpio", "pi_pause.ear", "pi_pause.voice",
+                     "pi_pause.service.controller", "pi_pause.service.wiring", "pi_pause.service.parts")
 
 
 def tripwire(event, args):

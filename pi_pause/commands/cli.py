@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", default="*:8080", metavar="HOST:PORT",
                    help="where to listen (default: every address of this machine, port 8080)")
     p.set_defaults(func=_lazy("web", "web_command"))
+    p = sub.add_parser("mqtt", help="the Home Assistant bridge over MQTT (or: mqtt password)")
+    p.add_argument("action", nargs="?", choices=("serve", "password"), default="serve",
+                   help="run the bridge (default), or set the broker's password from stdin")
+    p.set_defaults(func=_lazy("mqtt", "mqtt_command"))
     p = sub.add_parser("doctor", help="check config, audio devices, models, voice, GPIO and "
                                       "folders; print a fix for each problem")
     p.set_defaults(func=_lazy("doctor", "doctor_command"))

@@ -46,7 +46,8 @@ class Check:
 def run_checks(settings: config.Settings, config_path: Path | None = None) -> list[Check]:
     checks = []
     for check in (check_config, check_microphone, check_speaker, check_engine, check_phrases,
-                  check_voice, check_folders, check_gpio, check_clock, check_service):
+                  check_voice, check_folders, check_gpio, check_clock, check_service,
+                  check_home_assistant):
         try:
             result = check(settings, config_path)
         except UserError as exc:  # a setting it needed is the problem: say which
@@ -288,6 +289,40 @@ def check_service(settings, _) -> Check:
         return Check("warn", "service", "not running",
                      "start it with 'sudo systemctl start pi-pause' or 'pi-pause run'")
     return Check("ok", "service", f"running: {reply.get('message', reply.get('state', '?'))}")
+
+
+def check_home_assistant(settings, _) -> Check:
+    """The MQTT bridge's settings: is the broker there, is a password set, does TLS check out."""
+    import dataclasses
+
+    from pi_pause import dirs
+    from pi_pause.mqtt.bridge import reach_problem
+    from pi_pause.mqtt.secret import BrokerPassword
+
+    mqtt = settings.mqtt
+    if not mqtt.host:
+        return Check("ok", "Home Assistant", "off (no [mqtt] host); see docs/home-assistant.md")
+    if mqtt.tls_ca:
+        ca = settings.resolve(mqtt.tls_ca)
+        if not os.access(ca, os.R_OK):
+            return Check("FAIL", "Home Assistant", f"[mqtt] tls_ca {ca} cannot be read",
+                         "give the path of the broker's CA certificate (PEM), readable by the "
+                         "pi-pause user (keep it in /etc/pi-pause), or leave tls_ca empty")
+        mqtt = dataclasses.replace(mqtt, tls_ca=str(ca))
+    problem = reach_problem(mqtt, timeout=2).replace("; trying again", "")
+    if problem:
+        return Check("warn", "Home Assistant", problem, "the bridge keeps trying; start the "
+                     "broker, or correct [mqtt] host and port")
+    where = f"broker {mqtt.host}:{mqtt.port}{' over TLS' if mqtt.tls_ca else ''}"
+    try:
+        has_password = BrokerPassword(dirs.state_dir(settings)).path.exists()
+    except UserError:
+        has_password = False
+    if mqtt.user and not has_password:
+        return Check("warn", "Home Assistant", f"{where} answers; user {mqtt.user} has no password here",
+                     "set it: sudo -u pi-pause pi-pause mqtt password")
+    return Check("ok", "Home Assistant", f"{where} answers"
+                 + (f"; user {mqtt.user}, password set" if mqtt.user else ""))
 
 
 def _service_answers(settings) -> bool:

@@ -133,6 +133,11 @@ class Controller:
         self.record = record if record is not None else PauseRecord(None)
         self._shutting_down = False  # a stop for a restart keeps the record of the break
         self._paused_at: float | None = None       # clock.monotonic() when the pause began
+        self._started_by = ""   # how the pause in progress began: phrase, button or remote
+        # How many pauses and check-ins began since the service started: a follower that
+        # looks now and then (the MQTT bridge) notices one that began and ended between looks.
+        self._pauses = 0
+        self._checkins = 0
         self.runner = SessionRunner(sessions, self.guard,
                                     lambda ended: self._inbox.put((ended, None)))
         clock.on_advance(lambda: self._inbox.put((_Wake(), None)))
@@ -179,7 +184,8 @@ class Controller:
 
     def status(self) -> dict:
         with self._lock:
-            state, back, deadline = self._state, self._return_time, self._deadline
+            state, back, started_by = self._state, self._return_time, self._started_by
+            pauses, checkins, deadline = self._pauses, self._checkins, self._deadline
         at = back.strftime("%H:%M") if back else ""
         message = {
             State.IDLE: "idle, listening",
@@ -189,11 +195,14 @@ class Controller:
             State.CHECKING_IN: "nightly check-in",
             State.SAMPLING: "playing a voice sample",
         }[state]
-        reply = {"ok": True, "state": state.value, "message": message}
+        reply = {"ok": True, "state": state.value, "message": message,
+                 "pauses": pauses, "checkins": checkins}
         if back and state in (State.PAUSING, State.ON_BREAK):
             reply["return_time"] = back.isoformat(timespec="minutes")
             if deadline is not None:  # on the service's own clock, for "12 minutes left"
                 reply["seconds_left"] = round(max(0.0, deadline - self.clock.monotonic()))
+        if started_by and state in (State.PAUSING, State.ON_BREAK, State.RETURNING):
+            reply["started_by"] = started_by
         return reply
 
     # -- the controller thread ---------------------------------------------------
@@ -269,7 +278,7 @@ class Controller:
             if not self.guard.is_open():
                 log.debug("phrase ignored: the device was speaking")
             elif state in YIELDS:
-                self._begin_pause("phrase detected")
+                self._begin_pause("phrase detected", "phrase")
             else:
                 log.info("phrase detected; a %s is already in progress", _noun(state))
             return None
@@ -288,7 +297,7 @@ class Controller:
 
     def _press(self, state: State) -> None:
         if state in YIELDS:  # a sample playing: the press means "pause" all the same
-            self._begin_pause("button pressed")
+            self._begin_pause("button pressed", "button")
         elif state is State.PAUSING:
             log.info("button: skip ahead")
             self.runner.skip()
@@ -309,7 +318,7 @@ class Controller:
             if state not in YIELDS:
                 return {"ok": False, "state": state.value,
                         "error": f"a {_noun(state)} is already in progress"}
-            self._begin_pause("'trigger pause'")
+            self._begin_pause("'trigger pause'", "remote")
             return {"ok": True, **self.status(), "message": "pause started"}
         if name == "checkin":
             if state not in YIELDS:
@@ -329,7 +338,8 @@ class Controller:
 
     # -- the protocol's steps -----------------------------------------------------
 
-    def _begin_pause(self, why: str) -> None:
+    def _begin_pause(self, why: str, started_by: str) -> None:
+        """``started_by`` is how, never who: phrase, button or remote (the control socket)."""
         self.light.on()  # first, before anything slow: the couple sees it was heard
         minutes = self.pause.break_minutes
         # The announced time is when the break ends, counted from now (breathing is
@@ -338,6 +348,9 @@ class Controller:
         now = self.clock.now()
         back = return_time(now, minutes)
         seconds = back.timestamp() - now.timestamp()  # real seconds, whatever DST does
+        with self._lock:
+            self._started_by = started_by
+            self._pauses += 1
         self._set(State.PAUSING, deadline=self.clock.monotonic() + seconds, back=back)
         self._paused_at = self.clock.monotonic()
         log.info("%s: pause started, back together at %s", why, back.strftime("%H:%M"))
@@ -398,6 +411,8 @@ class Controller:
 
     def _begin_checkin(self, why: str) -> None:
         self.light.on()
+        with self._lock:
+            self._checkins += 1
         self._set(State.CHECKING_IN, deadline=None, back=None)
         log.info("%s: check-in started", why)
         self.runner.start("checkin", {})
@@ -455,6 +470,7 @@ class Controller:
             self._return_time = back
             if state is State.IDLE:
                 self._paused_at = None
+                self._started_by = ""
         self._remember(state, back)
         self._changed()
 

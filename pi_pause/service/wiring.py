@@ -310,10 +310,29 @@ class Service:
             if "message" in reply:
                 reply["message"] = self._with_listener(reply["message"])
             reply["microphone"] = "listening" if self.listener.available.is_set() else "unavailable"
+            reply["speaker"] = self._speaker_health()
+            reply["ear"] = self._ear_health()
             nxt = self.schedule.next_check(self.clock.now())
             if nxt is not None:
                 reply["next_checkin"] = nxt.isoformat(timespec="minutes")
         return reply
+
+    def _speaker_health(self) -> str:
+        """Can the couple hear it: ready, unavailable, or where the sound goes instead."""
+        if self.options.sound_dir is not None:
+            return "into a WAV file"
+        if isinstance(self.player, SilentSpeaker):
+            return "none (simulation)"
+        return "ready" if getattr(self.player, "working", True) else "unavailable"
+
+    def _ear_health(self) -> str:
+        """Which engine hears the phrase, or why nothing can be heard now."""
+        listener = self.listener
+        if listener.available.is_set():
+            return self.spotter.engine_name
+        if listener.finished.is_set():
+            return f"deaf: the {listener.name} is finished"
+        return f"deaf: the {listener.name} is unavailable"
 
     def stop(self) -> None:
         self._stopping.set()

@@ -26,16 +26,19 @@ class RetryingPlayer:
     def __init__(self, player, waits: tuple[float, ...] = RETRY_WAITS) -> None:
         self.player = player
         self.waits = waits
+        self.working = True  # False after a play that failed every retry, until one succeeds
 
     def play(self, samples: np.ndarray, rate: int, cancel: threading.Event) -> None:
         for attempt, wait in enumerate((*self.waits, None)):
             try:
                 self.player.play(samples, rate, cancel)
-                if attempt:
+                if attempt or not self.working:
                     log.info("speaker works again")
+                self.working = True
                 return
             except Exception as exc:
                 if wait is None or cancel.is_set():
+                    self.working = False
                     raise
                 if attempt == 0:
                     log.warning("speaker unavailable (%s); trying again", exc)

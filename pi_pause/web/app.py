@@ -53,6 +53,7 @@ GROUPS = {
     "pause": tuple(("pause", f.name) for f in dataclasses.fields(config.PauseSettings)
                    if f.name in ("break_minutes", "breathing", "breathing_minutes")),
     "voice": (("voice", "length_scale"), ("voice", "volume")),
+    "mqtt": tuple(("mqtt", f.name) for f in dataclasses.fields(config.MqttSettings)),
 }
 
 Ask = Callable[[str], dict]

@@ -15,7 +15,6 @@ The page listens on the home network, so it trusts nothing it is sent:
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 import socket
 import threading
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pi_pause.dirs import write_private
 from pi_pause.errors import UserError
 
 PASSWORD_FILE = "web-password"
@@ -80,7 +80,7 @@ class Passwords:
         if len(password) < MIN_PASSWORD:
             raise UserError(f"the password is {len(password)} characters long; use at least "
                             f"{MIN_PASSWORD}, e.g. four unrelated words")
-        _write_private(self.path, generate_password_hash(password, method="scrypt") + "\n")
+        write_private(self.path, generate_password_hash(password, method="scrypt") + "\n")
 
     def check(self, password: str) -> bool:
         try:
@@ -98,19 +98,8 @@ def session_secret(state_dir: Path) -> bytes:
     except (OSError, ValueError):
         pass
     secret = secrets.token_bytes(32)
-    _write_private(path, secret.hex())
+    write_private(path, secret.hex())
     return secret
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` readable by this user alone (0600 from the first byte), then rename
-    it into place: a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    os.replace(tmp, path)
 
 
 class LoginLimiter:
