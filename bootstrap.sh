@@ -483,6 +483,22 @@ clock_note() {
   esac
 }
 
+# Off a Pi, the trial gets a settings file of its own in the user's config folder,
+# where pi-pause looks when there is no /etc/pi-pause/config.toml (pi_pause.config
+# decides, in one place), so the settings page can change it.
+dev_settings() {
+  local py=.venv/bin/python path
+  [ -x "$py" ] || py=$python  # a dry run may have no .venv yet
+  path=$(PYTHONPATH="$here" "$py" -c 'from pi_pause import config; print(config.default_config_path())')
+  if [ ! -e "$path" ]; then
+    say "writing your settings file $path (yours: never overwritten)"
+    run install -D -m 0644 etc/pi-pause/config.toml "$path"
+  fi
+  say "settings: $path"
+  echo "    Change them in that file (then Ctrl-C and run again), or on the settings page:"
+  echo "    .venv/bin/pi-pause web password, then .venv/bin/pi-pause web --listen 127.0.0.1:8080"
+}
+
 if $on_pi && [ "$what" = run ]; then
   install_on_pi
   exit 0
@@ -497,6 +513,7 @@ if [ "$what" = test ]; then
   [ -n "$dry" ] && { run .venv/bin/python -m pytest; exit 0; }
   exec .venv/bin/python -m pytest
 fi
+dev_settings
 safety_note
 say "starting pi-pause (Ctrl-C to stop)"
 [ -n "$dry" ] && { run .venv/bin/pi-pause run; exit 0; }

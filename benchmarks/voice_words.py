@@ -71,8 +71,9 @@ def lines_of(sessions, kind: str) -> list[str]:
             "break_minutes": "twenty minutes", "extend_minutes": "ten minutes"}
     out = []
     for step in sessions.prompts.scripts[kind]:
-        line = step.line if isinstance(step, Say) else step.handover if isinstance(step, Turns) else None
-        if line is not None:
+        lines = ([step.line] + ([step.late] if step.late else []) if isinstance(step, Say)
+                 else [step.handover] if isinstance(step, Turns) else [])
+        for line in lines:
             out += [v.format(**fill) for v in line.variants]
     return out
 

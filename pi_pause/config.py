@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 import tomllib
 import types
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from pi_pause.errors import UserError
 
-DEFAULT_CONFIG_PATH = Path("/etc/pi-pause/config.toml")
+DEFAULT_CONFIG_PATH = Path("/etc/pi-pause/config.toml")  # the Pi's, written by ./bootstrap.sh run
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -275,12 +276,27 @@ def sound_device(value: str) -> int | str | None:
     return int(value) if value.strip().isdigit() else (value or None)
 
 
+def user_config_path() -> Path:
+    """A laptop trial's own settings file, in the user's config folder:
+    ``$XDG_CONFIG_HOME/pi-pause/config.toml`` (``~/.config/pi-pause/config.toml``)."""
+    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(home) / "pi-pause" / "config.toml"
+
+
+def default_config_path() -> Path:
+    """The settings file used when no ``--config`` is given: the Pi's
+    /etc/pi-pause/config.toml when it exists, else the user's own
+    (:func:`user_config_path`), which may not exist yet (then every key has its default).
+    ``run``, ``web``, ``config`` and ``doctor`` all ask this one function."""
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else user_config_path()
+
+
 def load(path: Path | None = None) -> Settings:
-    """Read settings from ``path`` (default: /etc/pi-pause/config.toml if it exists)."""
+    """Read settings from ``path`` (default: :func:`default_config_path`, if it exists)."""
     if path is None:
-        if not DEFAULT_CONFIG_PATH.exists():
+        path = default_config_path()
+        if not path.exists():
             return Settings()
-        path = DEFAULT_CONFIG_PATH
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

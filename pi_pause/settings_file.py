@@ -62,6 +62,8 @@ class SettingsFile:
             if self.path.exists():
                 mode = self.path.stat().st_mode & 0o777
                 shutil.copy2(self.path, self.path.with_name(self.path.name + ".bak"))
+            else:  # a laptop's first change: ~/.config/pi-pause may not exist yet
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(self.path, text.encode("utf-8"))
             if mode is not None:
                 os.chmod(self.path, mode)  # the service must still be able to read it

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A laptop trial keeps its settings in ~/.config/pi-pause/config.toml, which pi-pause
+# reads by default: the tests (and the commands they start) get an empty config folder.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="pi-pause-test-config-")
 
 
 def run_cli(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:

@@ -281,3 +281,25 @@ def test_the_default_settings_file_and_the_setup_guide_carry_the_safety_statemen
         text = " ".join(path.read_text().replace("#", " ").replace(">", " ").split())
         assert "not for abusive situations" in text, path
         assert "800-799-7233" in text and "88788" in text, path
+
+
+def test_run_elsewhere_than_a_pi_gives_the_trial_a_settings_file_of_its_own(checkout, tmp_path):
+    """The settings page on a laptop needs a file it may change: the user's own."""
+    home = tmp_path / "config-home"
+    env = dict(os.environ, PI_PAUSE_DRY_RUN="1", PI_PAUSE_TARGET="dev",
+               PI_PAUSE_SYSROOT=str(tmp_path), XDG_CONFIG_HOME=str(home))
+    result = subprocess.run(["bash", str(checkout / "bootstrap.sh"), "run"], capture_output=True,
+                            text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    mine = home / "pi-pause" / "config.toml"
+    _, commands = plan_and_commands(result.stdout)
+    assert f"install -D -m 0644 etc/pi-pause/config.toml {mine}" in commands
+    assert f"==> settings: {mine}" in result.stdout
+    assert "pi-pause web" in result.stdout
+    # There already: kept as it is, and still printed.
+    mine.parent.mkdir(parents=True)
+    mine.write_text("[pause]\nbreak_minutes = 25\n")
+    result = subprocess.run(["bash", str(checkout / "bootstrap.sh"), "run"], capture_output=True,
+                            text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    assert not [c for c in plan_and_commands(result.stdout)[1] if str(mine) in c]
+    assert f"==> settings: {mine}" in result.stdout

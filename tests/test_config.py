@@ -86,3 +86,43 @@ def test_missing_config_file_says_so(cli, tmp_path):
 @pytest.mark.parametrize("value, device", [("", None), ("2", 2), (" 3 ", 3), ("USB PnP", "USB PnP")])
 def test_a_sound_device_setting_is_an_index_a_name_or_the_default(value, device):
     assert config.sound_device(value) == device
+
+
+def test_without_etc_config_the_default_is_the_users_own_settings_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "DEFAULT_CONFIG_PATH", tmp_path / "etc" / "config.toml")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home-config"))
+    assert config.default_config_path() == tmp_path / "home-config" / "pi-pause" / "config.toml"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert config.default_config_path() == tmp_path / "home" / ".config" / "pi-pause" / "config.toml"
+    # The Pi's file, when there is one, stays the default (the service's behaviour is unchanged).
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "config.toml").write_text("")
+    assert config.default_config_path() == tmp_path / "etc" / "config.toml"
+
+
+def test_load_reads_the_users_settings_file_by_default(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "DEFAULT_CONFIG_PATH", tmp_path / "etc" / "config.toml")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert config.load() == config.Settings()  # no file yet: the defaults
+    (tmp_path / "pi-pause").mkdir()
+    (tmp_path / "pi-pause" / "config.toml").write_text("[pause]\nbreak_minutes = 25\n")
+    assert config.load().pause.break_minutes == 25
+
+
+def test_config_says_which_file_it_read(cli, tmp_path):
+    home = tmp_path / "config-home"
+    env = {"XDG_CONFIG_HOME": str(home)}
+    result = cli("config", env=env)
+    assert result.returncode == 0, result.stderr
+    mine = home / "pi-pause" / "config.toml"
+    assert f"# no settings file at {mine}: these are the defaults" in result.stdout
+    mine.parent.mkdir(parents=True)
+    mine.write_text("[pause]\nbreak_minutes = 25\n")
+    result = cli("config", env=env)
+    assert result.stdout.startswith(f"# read from {mine}\n")
+    assert "break_minutes = 25" in result.stdout
+    other = tmp_path / "other.toml"
+    other.write_text("[pause]\nbreak_minutes = 30\n")
+    result = cli("--config", str(other), "config", env=env)  # --config still wins
+    assert result.stdout.startswith(f"# read from {other}\n") and "break_minutes = 30" in result.stdout

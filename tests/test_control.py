@@ -132,3 +132,14 @@ def test_cli_trigger_and_status_print_the_service_answer(cli, tmp_path):
     assert (status.returncode, status.stdout) == (0, "on a break until 21:40\n")
     assert (trigger.returncode, trigger.stdout) == (1, "a pause is already in progress\n")
     assert json.loads(raw_status.stdout)["state"] == "on_break"
+    assert json.loads(raw_status.stdout)["running"] is True
+
+
+def test_status_json_without_a_service_is_still_json(cli, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[paths]\nsocket = "{tmp_path / "control.sock"}"\n')
+    result = cli("--config", str(cfg), "status", "--json")
+    reply = json.loads(result.stdout)
+    assert reply["running"] is False and reply["ok"] is False
+    assert "is pi-pause running?" in reply["error"]
+    assert result.returncode == 1 and result.stderr == ""

@@ -304,10 +304,19 @@ def test_control_socket_triggers_and_stops_a_pause(rig, tmp_path):
         started = request(server.path, "pause")
         assert started["ok"] and started["message"] == "pause started"
         assert started["return_time"] == "2026-06-03T21:20+01:00"
+        assert started["seconds_left"] == 20 * 60  # on the service's clock, for the page
         eventually(lambda: controller.state is State.ON_BREAK)
         assert request(server.path, "checkin")["error"] == "a pause is in progress; try again later"
         assert request(server.path, "stop") == {"ok": True, "state": "idle", "message": "stopped"}
     assert sessions.kinds() == ["pause"]
+
+
+def test_trigger_stop_when_idle_says_nothing_was_running(rig, tmp_path):
+    controller, sessions, light, _, _ = rig
+    with ControlServer(tmp_path / "control.sock", controller.command) as server:
+        assert request(server.path, "stop") == {"ok": True, "state": "idle",
+                                                "message": "nothing was running"}
+    assert sessions.kinds() == [] and light.mode == "off"
 
 
 def test_return_time_is_right_on_the_wall_clock_across_the_autumn_change():
@@ -363,21 +372,36 @@ def test_a_script_longer_than_the_break_finishes_first_without_spinning(rig):
     eventually(lambda: sessions.kinds() == ["pause", "return"])
 
 
-def test_a_voice_sample_plays_only_when_idle_and_a_press_ends_it(rig, tmp_path):
-    controller, sessions, _, _, _ = rig
+def test_a_pause_cuts_a_voice_sample_at_once(rig, tmp_path):
+    """"Hear a sample" must never stand between the couple and a pause."""
+    controller, sessions, light, _, _ = rig
     sessions.hold.add("sample")
     with ControlServer(tmp_path / "control.sock", controller.command) as server:
         played = request(server.path, "sample")
         assert played["ok"] and played["message"] == "playing a voice sample"
         assert request(server.path, "status")["state"] == "sampling"
-        assert request(server.path, "pause")["error"] == "a voice sample is already in progress"
-        controller.post(ButtonPressed())
-        eventually(lambda: controller.state is State.IDLE)
-        assert sessions.finished == [("sample", "cancelled")]
-        request(server.path, "pause")
+        started = request(server.path, "pause")
+        assert started["ok"] and started["message"] == "pause started"
+        assert sessions.finished[0] == ("sample", "cancelled")
+        assert sessions.kinds() == ["sample", "pause"]
         eventually(lambda: controller.state is State.ON_BREAK)
         assert request(server.path, "sample")["error"] == "a pause is in progress; try the sample afterwards"
-    assert sessions.kinds() == ["sample", "pause"]
+
+
+@pytest.mark.parametrize("trigger", ["press", "checkin"])
+def test_a_press_or_the_check_in_cuts_a_voice_sample(rig, trigger):
+    """(A phrase while the sample speaks is ignored like any phrase while the device
+    speaks: the sample itself says "pause".)"""
+    controller, sessions, light, _, _ = rig
+    sessions.hold.add("sample")
+    assert controller.command("sample")["ok"]
+    eventually(lambda: sessions.kinds() == ["sample"])
+    event = {"press": ButtonPressed(), "checkin": CheckinDue()}[trigger]
+    controller.post(event)
+    wanted = "checkin" if trigger == "checkin" else "pause"
+    eventually(lambda: sessions.kinds() == ["sample", wanted])
+    assert sessions.finished[0] == ("sample", "cancelled")
+    assert light.led.value == 1  # the pause's (or check-in's) light, never put out by the sample
 
 
 def test_after_a_restart_in_a_break_an_early_press_still_says_the_time_left(tmp_path):

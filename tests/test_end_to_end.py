@@ -69,6 +69,10 @@ def test_a_recorded_phrase_lights_the_led_speaks_and_returns_after_the_break(
         eventually(lambda: service.controller.state is State.ON_BREAK, timeout=30)
         shown = out.getvalue()
         assert "[LED] on\n" in shown and "[LED] slow dim pulse\n" in shown
+        # No speaker on a laptop: the terminal shows the lines the voice says.
+        said = [line.split(" [voice] ", 1)[1] for line in shown.splitlines() if " [voice] " in line]
+        assert said and said[0] in {v.replace("{return_time}", "").strip() for v in
+                                    test_prompts.scripts["pause"][0].line.variants}
         spoken = len(service.player.plays)
         assert spoken > 0  # the acknowledgement, the return time and the breathing cues
         clock.advance(22 * 60)  # 21:25, the announced return time

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import datetime
 
 from pi_pause.service.controller import State
 from pi_pause.service.simulation import ShownLight
@@ -16,12 +17,13 @@ from tests.test_service import service  # noqa: F401  (the fixture)
 
 def test_the_led_turned_on_twice_is_shown_once(mock_pins):
     out = io.StringIO()
-    light = ShownLight(MockLight(mock_pins), out)
+    light = ShownLight(MockLight(mock_pins), out, now=lambda: datetime(2026, 12, 6, 21, 0))
     light.on()
     light.on()  # the controller, then the script: the same "on"
     light.pulse_slow()
     light.on()
-    assert out.getvalue().splitlines() == ["[LED] on", "[LED] slow dim pulse", "[LED] on"]
+    assert out.getvalue().splitlines() == ["21:00:00 [LED] on", "21:00:00 [LED] slow dim pulse",
+                                           "21:00:00 [LED] on"]
 
 
 def test_a_press_is_logged_once_with_what_it_did(service, caplog):  # noqa: F811

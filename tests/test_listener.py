@@ -103,7 +103,8 @@ def test_missing_microphone_is_logged_once_and_listening_resumes_when_it_returns
     listener = Listener(mic.open, spotter, EchoGuard(tail_seconds=0), inbox.put).start()
     try:
         time.sleep(0.3)  # many retries meanwhile
-        assert caplog.text.count("microphone unavailable (no microphone found; plug one in)") == 1
+        assert caplog.text.count("microphone unavailable, retrying until it is back: "
+                                 "no microphone found; plug one in") == 1
         assert spotter.frames == 0 and not listener.available.is_set()
         mic.present.set()
         eventually(lambda: spotter.frames > 5)
@@ -227,16 +228,20 @@ def test_keyboard_enter_is_a_short_press_and_h_a_long_press():
         factory.close()
 
 
-def test_led_changes_are_shown_in_the_terminal():
+def test_led_changes_are_shown_in_the_terminal_with_the_time_and_rounded_values():
+    from datetime import datetime
+
     factory = MockFactory(pin_class=MockPWMPin)
     out = io.StringIO()
-    light = ShownLight(MockLight(factory), out)
+    light = ShownLight(MockLight(factory), out, now=lambda: datetime(2026, 12, 6, 21, 4, 5))
     light.on()
     light.pulse_slow()
     light.fade(0.3, 4)
+    light.fade(0.6812345, 1.99968)
     light.off()
     assert out.getvalue().splitlines() == [
-        "[LED] on", "[LED] slow dim pulse", "[LED] fade to 30% over 4 s", "[LED] off"]
+        "21:04:05 [LED] on", "21:04:05 [LED] slow dim pulse", "21:04:05 [LED] fade to 30% over 4.0 s",
+        "21:04:05 [LED] fade to 68% over 2.0 s", "21:04:05 [LED] off"]
     assert light.value == 0
     factory.close()
 
@@ -278,3 +283,23 @@ def test_a_speaker_that_stays_busy_gives_up_with_its_error_and_cancel_cuts_the_w
     started = time.monotonic()
     RetryingPlayer(BusySpeaker(9), waits=(5.0,)).play(FRAME, 16000, cancel)
     assert time.monotonic() - started < 0.5
+
+
+def test_an_unavailable_microphone_is_said_without_nested_parentheses(caplog):
+    """The real microphone, asked for a device this machine does not have."""
+    from pi_pause.ear.microphone import Microphone
+
+    caplog.set_level("INFO")
+    listener = Listener(lambda: Microphone("no-such-microphone-here"), CountingSpotter(),
+                        EchoGuard(tail_seconds=0), queue.Queue().put).start()
+    try:
+        eventually(lambda: "microphone unavailable" in caplog.text, timeout=10)
+    finally:
+        listener.stop()
+    line = next(r.getMessage() for r in caplog.records if "microphone unavailable" in r.getMessage())
+    depth = deepest = 0
+    for char in line:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    assert deepest == 1 and depth == 0, line
+    assert "no microphone 'no-such-microphone-here' available" in line

@@ -54,6 +54,6 @@ def test_a_stalled_microphone_is_reopened_and_logged_once(monkeypatch, caplog):
     finally:
         listener.stop()
     assert mic.opens == 2
-    assert caplog.text.count("microphone unavailable (no sound for 0.2 s although it is open; "
-                             "reopening it)") == 1
+    assert caplog.text.count("microphone unavailable, retrying until it is back: no sound for "
+                             "0.2 s although it is open; reopening it") == 1
     assert "microphone is back; listening again" in caplog.text

@@ -21,6 +21,8 @@ def lines(kind):
 
 def test_every_spoken_line_has_at_least_five_different_variants():
     all_lines = [s.line for steps in REAL.scripts.values() for s in steps if isinstance(s, Say)]
+    all_lines += [s.late for steps in REAL.scripts.values() for s in steps
+                  if isinstance(s, Say) and s.late]
     all_lines += [p.cue for pat in REAL.patterns.values() for p in pat.phases if p.cue]
     assert len(all_lines) > 20
     for line in all_lines:
@@ -297,7 +299,7 @@ def test_bad_prompt_folder_is_a_one_line_cli_error(cli, folder, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"pi-pause: {folder}/pause.toml: step 10 (say 'spaces'): field 'colour' is not known here; "
-        "allowed fields: after, no_repeat_days, say, variants"]
+        "allowed fields: after, late_variants, no_repeat_days, say, variants"]
 
 
 # -- rotation ------------------------------------------------------------------------
@@ -362,3 +364,13 @@ def test_no_question_returns_within_a_week_across_sixty_nights_and_restarts(tmp_
             assert (today - heard[question]).days >= 7, (question, today)
         heard[question] = today
     assert len(heard) == 12  # the whole bank gets its turn
+
+
+def test_the_return_after_a_restart_has_words_of_its_own():
+    """The controller marks a return whose time passed while the service was down
+    (late=True); the invitation then says so, in words from return.toml."""
+    invite = next(s for s in REAL.scripts["return"] if isinstance(s, Say) and s.line.id == "return.invite")
+    assert invite.late is not None and len(set(invite.late.variants)) >= 5
+    assert all("restart" in v or "starting up again" in v for v in invite.late.variants)
+    assert invite.for_context({"late": True}) is invite.late
+    assert invite.for_context({}) is invite.line

@@ -18,7 +18,7 @@ from pi_pause.voice.light import Light
 from pi_pause.voice.player import MemorySink
 from pi_pause.voice.rotation import Rotation
 from pi_pause.voice.session import JOIN_SECONDS, Sessions
-from pi_pause.voice.piper_voice import Voice
+from pi_pause.voice.piper_voice import Clip, Voice
 
 RETURN = {"return_time": dt.datetime(2026, 3, 1, 21, 40)}
 
@@ -407,3 +407,114 @@ def test_every_clip_and_the_chime_share_one_loudness_under_the_true_peak_ceiling
     peaks = [true_peak_db(c.samples / 32768) for c in clips] + [true_peak_db(chime(rate) / 32768)]
     assert max(peaks) <= CEILING_DBTP + 0.05
 
+
+
+def test_a_voice_sample_never_touches_the_light(tmp_path, test_prompts, warm_cache, mock_pins):
+    """"Hear a sample" is a voice only: the LED means a pause (or the check-in)."""
+    light = Light(18, pin_factory=mock_pins, record=True)
+    clock = FakeClock()
+    sessions = Sessions(settings_for(tmp_path), MemorySink(clock=clock), light, clock,
+                        prompts=test_prompts, cache=warm_cache, rotation=Rotation(None, random.Random(0)))
+    light.on()  # a pause lit it just as the sample was cut: the sample must not put it out
+    before = list(light.history)
+    cancel = threading.Event()
+    cancel.set()
+    run(sessions, "sample", context={}, cancel=cancel)
+    light.off()
+    run(sessions, "sample", context={})
+    assert sessions.player.plays  # it spoke
+    assert light.history[:len(before)] == before and len(light.history) == len(before) + 1
+    assert mock_pins.pin(18).state == 0.0
+    light.close()
+
+
+class _SlowFirstStartVoice:
+    """The real voice's settings, rendering as slowly as a busy Pi: each line costs
+    ``seconds`` on the session's fake clock. ``hold`` keeps renders waiting (the
+    start-up preparation, still at its first clip)."""
+
+    def __init__(self, voice, clock, seconds: float = 4.0):
+        self._voice, self.clock, self.seconds = voice, clock, seconds
+        self.hold = threading.Event()
+        self.rendering = threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self._voice, name)
+
+    def synthesize(self, text):
+        self.rendering.set()
+        while self.hold.is_set():
+            time.sleep(0.005)
+        self.clock.advance(self.seconds)
+        rate = self._voice.sample_rate
+        words = len(text.split())
+        return Clip(np.full(int(rate * words / 2.2), 300, np.int16), rate)
+
+    def unload(self):
+        pass
+
+
+def test_a_first_start_breathes_within_10_s_while_the_voice_is_still_prepared(
+        tmp_path, joe_voice, caplog):
+    """The real pause script, an empty cache, Piper as slow as on a Pi: the light's first
+    breath in still comes within 10 s of the trigger (it took 10.5 s), and the log says the
+    voice is being prepared, not to run `pi-pause render`."""
+    clock = FakeClock()
+    voice = _SlowFirstStartVoice(joe_voice, clock)
+    cache = ClipCache(tmp_path / "empty-cache", voice)
+    light = Light(None, clock=clock.now, record=True)
+    sessions = Sessions(settings_for(tmp_path), MemorySink(clock=clock), light, clock,
+                        cache=cache, rotation=Rotation(None, random.Random(0)))
+    voice.hold.set()
+    stop = threading.Event()
+    preparing = threading.Thread(target=sessions.prepare, kwargs={"stop": stop}, daemon=True)
+    preparing.start()
+    assert voice.rendering.wait(timeout=30)  # the start-up preparation is at its first clip
+    cancel = threading.Event()
+    pause = threading.Thread(target=run, args=(sessions, "pause"), kwargs={
+        "context": {"return_time": dt.datetime(2026, 3, 1, 21, 40)}, "cancel": cancel})
+    pause.start()
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not any(p.target == LOW for p in light.history):
+            time.sleep(0.01)
+        voice.hold.clear()  # today's code waits for the renders: let them happen
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(p.target == LOW for p in light.history):
+            time.sleep(0.01)
+        first_breath = next(p for p in light.history if p.target == LOW)
+        assert first_breath.t0 < 10.0, first_breath.t0
+    finally:
+        cancel.set()
+        stop.set()
+        voice.hold.clear()
+        pause.join(timeout=30)
+        preparing.join(timeout=60)
+    assert "the voice is still being prepared (" in caplog.text
+    assert "pi-pause render" not in caplog.text
+
+
+def test_each_line_is_told_as_it_is_said_with_its_time_filled_in(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    said = []
+    sessions.on_words = said.append
+    run(sessions, "pause")
+    variants = test_prompts.scripts["pause"]
+    assert said[0] in variants[0].line.variants
+    assert said[1] in {v.replace("{return_time}.", "at twenty to ten.") for v in variants[1].line.variants}
+    cues = {c for p in test_prompts.patterns["cyclic-sigh"].phases if p.cue for c in p.cue.variants}
+    assert set(said[2:6]) <= cues
+    assert len(said) == len(sink.plays)  # one line for each clip played, nothing else
+
+
+def test_a_late_return_says_the_break_ended_during_a_restart(tmp_path, test_prompts, warm_cache):
+    sessions, sink, light, clock = fake_session(tmp_path, test_prompts, warm_cache)
+    said = []
+    sessions.on_words = said.append
+    run(sessions, "return", context={"extend_minutes": 10, "late": True})
+    run(sessions, "return", context={"extend_minutes": 10})
+    late, usual = test_prompts.scripts["return"][1].late, test_prompts.scripts["return"][1].line
+    assert said[0] in {v.format(extend_minutes="ten minutes") for v in late.variants}
+    assert said[1] in {v.format(extend_minutes="ten minutes") for v in usual.variants}
+    # Rendered in advance like every other line (a restart must not render on the spot).
+    assert {v.format(extend_minutes="ten minutes") for v in late.variants} <= set(sessions.texts())

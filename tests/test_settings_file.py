@@ -49,3 +49,10 @@ def test_a_missing_file_is_created_with_just_the_change(tmp_path):
     path = tmp_path / "config.toml"
     SettingsFile(path).change({("listen", "phrases"): ("time for a break",)})
     assert config.load(path).listen.phrases == ("time for a break",)
+
+
+def test_a_laptops_first_change_creates_its_config_folder(tmp_path):
+    """On a laptop the default is ~/.config/pi-pause/config.toml, whose folder may not exist."""
+    path = tmp_path / "config-home" / "pi-pause" / "config.toml"
+    SettingsFile(path).change({("checkin", "time"): "21:30"})
+    assert config.load(path).checkin.time == "21:30"

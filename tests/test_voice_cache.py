@@ -23,12 +23,16 @@ def test_voice_speaks_a_trimmed_clip_at_the_voices_rate(joe_voice):
     assert (len(clip.samples) - loud[-1]) / clip.rate < 0.05
 
 
-def test_second_render_synthesises_nothing(tmp_path, joe_voice):
+def test_second_render_synthesises_nothing_and_reports_no_progress(tmp_path, joe_voice):
     cache = ClipCache(tmp_path, joe_voice)
-    first = cache.render(TEXTS)
+    followed = []
+    first = cache.render(TEXTS, progress=lambda done, total: followed.append((done, total)))
     assert (first.rendered, first.cached) == (2, 0)
+    assert followed == [(0, 2), (1, 2), (2, 2)]
     again = ClipCache(tmp_path, Voice(joe_voice.model, joe_voice.length_scale))
-    second = again.render(TEXTS)
+    followed.clear()
+    second = again.render(TEXTS, progress=lambda done, total: followed.append((done, total)))
+    assert followed == []  # a second start has nothing to prepare, so nothing to say about it
     assert (second.rendered, second.cached) == (0, 2)
     assert again.synthesised == 0
     assert not again.voice.loaded  # a warm cache never loads Piper
@@ -152,8 +156,9 @@ def test_say_writes_speech_to_a_wav(cli, tmp_path):
     from pi_pause import wav
 
     out = tmp_path / "hello.wav"
-    result = cli("say", "Hello", "there.", "--out", str(out))
+    result = cli("-v", "say", "Hello", "there.", "--out", str(out))
     assert result.returncode == 0, result.stderr
+    assert "phonemes" not in result.stderr  # -v is about pi-pause, not Piper's internals
     samples = wav.read(out)
     assert len(samples) / 16000 > 0.4
     assert np.abs(samples).max() > 3000

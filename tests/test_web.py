@@ -25,8 +25,11 @@ class FakeService:
         self.running = True
 
     def __call__(self, command: str) -> dict:
-        if not self.running:
-            raise ConnectionRefusedError("pi-pause is not running")
+        if not self.running:  # the real client's error, advice for a terminal and all
+            from pathlib import Path
+
+            from pi_pause.service.control_socket import request
+            request(Path("/nonexistent/pi-pause/control.sock"), command)
         self.commands.append(command)
         if command == "status":
             return {"ok": True, "state": "idle", "message": "idle, listening",
@@ -208,11 +211,97 @@ def test_a_phrase_the_ear_cannot_hear_is_never_saved(real_page):
         "ok", "Saved. It will hear this.")
 
 
-def test_a_stopped_service_is_shown_not_an_error_page(page):
+def test_a_stopped_service_is_shown_in_words_for_a_phone_not_a_command(page):
     sign_in(page.client)
     page.service.running = False
     reply = get(page.client, "/")
-    assert reply.status_code == 200 and "The service does not answer" in reply.get_data(as_text=True)
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "pi-pause is not running right now" in html
+    assert "Ask whoever set it up to start it again" in html and "Troubleshooting" in html
+    post(page.client, "/settings", {"group": "checkin", "checkin.enabled": "on",
+                                    "checkin.time": "21:30", "checkin.days": ["mon"]})
+    html = get(page.client, "/").get_data(as_text=True)
+    assert "Saved. pi-pause is not running now" in html
+    post(page.client, "/action", {"what": "pause"})
+    html += get(page.client, "/").get_data(as_text=True)
+    assert html.count("pi-pause is not running right now") >= 3  # the status, and the button's answer
+    assert "systemctl start" not in html and "pi-pause run" not in html
+
+
+class ServiceAt(FakeService):
+    """The service in a given state, as its status says."""
+
+    def __init__(self, **status):
+        super().__init__()
+        self.status = status
+
+    def __call__(self, command):
+        if command == "status":
+            return {"ok": True, "microphone": "listening", **self.status}
+        return super().__call__(command)
+
+
+def page_at(tmp_path, service, now):
+    path = tmp_path / "config.toml"
+    path.write_text('[voice]\nvolume = 0.6\n')
+    Passwords(tmp_path / "state").set(PASSWORD)
+    app = create_app(path, tmp_path / "state", service, names={"pi-pause.local"},
+                     phrase_check=lambda text: (True, []), now=lambda: now)
+    client = app.test_client()
+    sign_in(client)
+    return client
+
+
+LONDON_9PM = "2026-12-06T20:10+00:00"
+
+
+def test_the_next_check_in_is_said_as_people_say_it(tmp_path):
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 12, 6, 20, 10, tzinfo=timezone.utc)  # a Sunday evening
+    for iso, said in (("2026-12-06T21:00+00:00", "today at 9:00 PM"),
+                      ("2026-12-07T21:00+00:00", "tomorrow at 9:00 PM"),
+                      ("2026-12-10T07:05+00:00", "on Thursday at 7:05 AM"),
+                      ("2026-12-21T00:30+00:00", "on Monday 21 December at 12:30 AM")):
+        client = page_at(tmp_path, ServiceAt(state="idle", message="idle, listening",
+                                             next_checkin=iso), now)
+        html = get(client, "/").get_data(as_text=True)
+        assert f"Next check-in: {said}" in html
+        assert "2026-" not in html
+
+
+def test_during_a_break_the_main_button_ends_it_and_says_the_time_left(tmp_path):
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 12, 6, 21, 28, tzinfo=timezone.utc)
+    service = ServiceAt(state="on_break", message="on a break until 21:40",
+                        return_time="2026-12-06T21:40+00:00", seconds_left=719)
+    client = page_at(tmp_path, service, now)
+    html = get(client, "/").get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" name="what" value="(\w+)" class="([^"]*)">([^<]*)<', html)
+    assert buttons[0] == ("stop", "", "End the break")
+    assert "Start a pause" not in html
+    assert "Back together today at 9:40 PM: about 12 minutes left." in html
+    post(client, "/action", {"what": "stop"})
+    assert service.commands[-1] == "stop"
+
+
+def test_breathing_pace_and_volume_are_offered_in_plain_words(tmp_path):
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 12, 6, 20, 0, tzinfo=timezone.utc)
+    client = page_at(tmp_path, ServiceAt(state="idle", message="idle, listening"), now)
+    html = get(client, "/").get_data(as_text=True)
+    for name in config.choices(config.PauseSettings, "breathing"):
+        assert f'value="{name}"' in html
+    assert "a long, slow breath out" in html and "six breaths a minute" in html and "square" in html
+    assert re.findall(r'<option value="([\d.]+)"[^>]*>(\w+)</option>', html)[-3:] == [
+        ("1.8", "slower"), ("1.55", "ordinary"), ("1.3", "faster")]
+    assert '<output id="volume-value" for="voice.volume">60%</output>' in html
+    post(client, "/settings", {"group": "voice", "voice.length_scale": "1.8", "voice.volume": "0.6"})
+    assert config.load(tmp_path / "config.toml").voice.length_scale == 1.8
+    html = get(client, "/").get_data(as_text=True)
+    assert '<option value="1.8" selected>slower</option>' in html
 
 
 def test_changes_without_the_csrf_token_are_refused(page):
@@ -329,3 +418,23 @@ def test_the_tripwire_trips_on_a_microphone():
     done = subprocess.run([sys.executable, "-c", leak, ".", "."], capture_output=True, text=True,
                           timeout=60)
     assert "import sounddevice" in done.stdout
+
+
+def test_web_binds_before_it_prints_the_address_and_a_taken_port_is_one_line(cli, tmp_path):
+    import socket
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n')
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        result = cli("--config", str(cfg), "web", "--listen", f"127.0.0.1:{port}", timeout=60)
+    finally:
+        taken.close()
+    assert result.returncode == 2
+    assert "settings page on" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port} (" in result.stderr
+    assert "--listen HOST:PORT" in result.stderr

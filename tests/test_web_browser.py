@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -99,7 +100,7 @@ def test_a_couple_signs_in_moves_the_checkin_and_checks_a_phrase_beside_its_fiel
     assert request(running.socket, "status")["next_checkin"] == "2026-06-03T21:45+01:00"
     assert config.load(running.path).checkin.time == "21:45"
     assert running.path.read_text().startswith("# our settings\n")
-    eventually(lambda: "21:45" in browser.find_element(By.ID, "status").text or browser.refresh())
+    eventually(lambda: "9:45 PM" in browser.find_element(By.ID, "status").text or browser.refresh())
 
     # "Will it hear this?" asks about what is typed, and answers beside the field, in plain
     # words, without leaving the page (or jumping back to its top).
@@ -116,3 +117,40 @@ def test_a_couple_signs_in_moves_the_checkin_and_checks_a_phrase_beside_its_fiel
     assert browser.execute_script("return window.stayed === true && window.scrollY") == scrolled
     assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", verdict)
     assert config.load(running.path).listen.phrases == ("let's take a pause",)  # a check saves nothing
+
+
+def test_on_a_412_px_phone_the_page_fits_and_speaks_plainly(browser, running, tmp_path):
+    """A phone's width: nothing runs off the side; the check-in is a day and a time,
+    the breathing patterns are explained, the pace is a word, the volume shows its value,
+    and during a break the main button ends it."""
+    browser.set_window_size(412, 915)
+    browser.get(running.url)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    status = browser.find_element(By.ID, "status").text
+    assert "Next check-in: " in status and " at 9:00 PM" in status and "2026-" not in status
+    width = browser.execute_script("return window.innerWidth")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    pace = browser.find_element(By.ID, "voice.length_scale")
+    assert [o.text for o in pace.find_elements(By.TAG_NAME, "option")] == ["slower", "ordinary", "faster"]
+    assert "a long, slow breath out" in browser.find_element(By.ID, "pause").text
+    shown = browser.find_element(By.ID, "volume-value")
+    assert shown.text == "80%"
+    browser.execute_script("const s = arguments[0]; s.value = 0.35; "
+                           "s.dispatchEvent(new Event('input'))", browser.find_element(By.ID, "voice.volume"))
+    assert shown.text == "35%"
+    browser.set_window_size(412, 2800)  # the whole page in one picture
+    browser.save_screenshot(str(tmp_path / "idle.png"))
+    browser.set_window_size(412, 915)
+
+    request(running.socket, "pause")
+    browser.refresh()
+    main = browser.find_element(By.CSS_SELECTOR, "#status button")
+    assert main.text == "End the break"
+    assert "minutes left" in browser.find_element(By.ID, "time-left").text
+    browser.save_screenshot(str(tmp_path / "break.png"))
+    if os.environ.get("PI_PAUSE_SCREENSHOTS"):  # for a person to look at
+        for name in ("idle.png", "break.png"):
+            shutil.copy(tmp_path / name, Path(os.environ["PI_PAUSE_SCREENSHOTS"]) / name)
+    main.click()
+    assert "stopped" in browser.find_element(By.CSS_SELECTOR, ".note.ok").text

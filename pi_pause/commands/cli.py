@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         "and it guides a calm pause."))
     parser.add_argument("--version", action="version", version=f"pi-pause {__version__}")
     parser.add_argument("--config", type=Path, default=None,
-                        help=f"settings file (default: {config.DEFAULT_CONFIG_PATH} if present)")
+                        help=f"settings file (default: {config.DEFAULT_CONFIG_PATH} if present, "
+                             f"else {config.user_config_path()})")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

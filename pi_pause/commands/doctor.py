@@ -75,9 +75,10 @@ def check_config(settings, config_path) -> Check:
     # printed its one-line error. So here it is about which file is in force.
     if config_path is not None:
         return Check("ok", "config", str(config_path))
-    if config.DEFAULT_CONFIG_PATH.exists():
-        return Check("ok", "config", str(config.DEFAULT_CONFIG_PATH))
-    return Check("ok", "config", f"no {config.DEFAULT_CONFIG_PATH}; using the defaults")
+    path = config.default_config_path()
+    if path.exists():
+        return Check("ok", "config", str(path))
+    return Check("ok", "config", f"no {path}; using the defaults")
 
 
 def check_microphone(settings, _) -> Check:

@@ -74,7 +74,7 @@ class SettingsWatch:
     """Has the settings file's ``[mqtt]`` section, or the password, changed since start?"""
 
     def __init__(self, path: Path | None, secret: BrokerPassword, settings: config.Settings) -> None:
-        self.path = path if path is not None else config.DEFAULT_CONFIG_PATH
+        self.path = path if path is not None else config.default_config_path()
         self.explicit = path
         self.secret = secret
         self.settings = settings

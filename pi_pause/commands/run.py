@@ -23,6 +23,11 @@ def run_command(args, settings: config.Settings) -> int:
         # In a terminal, say when things happened; the journal adds its own time.
         for handler in logging.getLogger().handlers:
             handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    path = args.config or config.default_config_path()
+    if args.config is not None or path.exists():
+        log.info("settings from %s", path)
+    else:
+        log.info("settings: the defaults (no %s)", path)
     options = Options(simulate=args.simulate, input=args.input, sound_dir=args.sound_dir,
                       config=args.config)
     service = Service(settings, options)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from pi_pause.service.control_socket import request_service
+from pi_pause.service.control_socket import ControlError, request_service
 
 
 def trigger_command(args, settings) -> int:
@@ -20,11 +20,18 @@ def trigger_command(args, settings) -> int:
 
 
 def status_command(args, settings) -> int:
-    """``pi-pause status``: the service's state, as a line or as JSON."""
-    reply = request_service(settings, "status")
+    """``pi-pause status``: the service's state, as a line or as JSON. With ``--json``
+    there is always one JSON object, ``"running": false`` when no service answers (so a
+    script or home automation can read it), and the exit status says the same."""
     if args.json:
+        try:
+            reply = {"running": True, **request_service(settings, "status")}
+        except ControlError as exc:
+            reply = {"running": False, "ok": False, "error": str(exc)}
         print(json.dumps(reply))
-    elif reply.get("ok"):
+        return 0 if reply.get("ok") else 1
+    reply = request_service(settings, "status")
+    if reply.get("ok"):
         print(reply.get("message") or reply.get("state", "running"))
     else:
         print(reply.get("error", "refused"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import socket
 import sys
 
 from pi_pause import config, dirs
@@ -29,18 +30,29 @@ def web_command(args, settings: config.Settings) -> int:
         return _set_password(settings)
     import waitress
 
-    path = args.config or config.DEFAULT_CONFIG_PATH
+    path = args.config or config.default_config_path()
+    # Bound first, before anything else is said: the address is printed only once the
+    # page really answers there, and a port in use is the one line that is printed.
+    page: list = []
+    try:
+        server = waitress.create_server(lambda environ, start: page[0](environ, start),
+                                        listen=args.listen, threads=4,
+                                        max_request_body_size=MAX_BODY, ident="pi-pause")
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise UserError(f"cannot listen on {args.listen} ({why}); pick another with "
+                        "--listen HOST:PORT") from None
     # A reload may load a new speech model first (seconds on a Pi): give it time.
-    app = create_app(path, dirs.state_dir(settings), lambda command: request_service(
-        settings, command, timeout=RELOAD_SECONDS if command == "reload" else 5.0))
+    page.append(create_app(path, dirs.state_dir(settings), lambda command: request_service(
+        settings, command, timeout=RELOAD_SECONDS if command == "reload" else 5.0)))
     if not Passwords(dirs.state_dir(settings)).is_set:
         log.warning("no password yet: set one with 'pi-pause web password' before signing in")
-    log.info("settings page on http://%s (Ctrl-C to stop)", args.listen.replace("*", "pi-pause.local"))
+    log.info("settings page on http://%s (Ctrl-C to stop)",
+             args.listen.replace("*", f"{socket.gethostname()}.local"))
     try:
-        waitress.serve(app, listen=args.listen, threads=4, max_request_body_size=MAX_BODY,
-                       ident="pi-pause", _quiet=True)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot listen on {args.listen} ({exc}); pick another with --listen HOST:PORT") from None
+        server.run()
+    finally:
+        server.close()
     return 0
 
 

@@ -119,7 +119,7 @@ class Listener:
                 problem = f"{type(exc).__name__}: {exc}"
             self.available.clear()
             if not down:
-                log.warning("%s unavailable (%s); retrying until it is back", self.name, problem)
+                log.warning("%s unavailable, retrying until it is back: %s", self.name, problem)
                 down = True
                 self.on_change(False)
             self.stopped.wait(retry)

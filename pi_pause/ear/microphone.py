@@ -35,7 +35,7 @@ class MicrophoneUnavailable(UserError):
 def _unavailable(device: str, why: str) -> MicrophoneUnavailable:
     which = f"microphone {device!r}" if device else "microphone"
     return MicrophoneUnavailable(
-        f"no {which} available ({why}); plug one in (or set [listen] input_device), "
+        f"no {which} available ({why}); plug one in or set [listen] input_device, "
         "or test the phrase on a recording with `pi-pause detect FILE.wav`")
 
 

@@ -16,6 +16,8 @@ The states and the pause protocol::
     returning --cue ends, window passes------> idle          LED off
     idle --check-in due / "trigger checkin"--> checking_in   a press moves on to the next turn
     any --long press / "trigger stop"--------> idle          everything stops at once
+    idle --"sample" (the settings page)-------> sampling      the voice only, never the light;
+                                                             a pause or check-in cuts it at once
 
 A short press skips to the next step of a spoken session. Early in a break it
 does not end the break: time to calm down is slower than it feels, and one
@@ -68,6 +70,8 @@ STALE_BREAK_SECONDS = 6 * 3600.0
 
 
 class State(enum.Enum):
+    """What the service is doing; a sample only ever plays from idle."""
+
     IDLE = "idle"
     PAUSING = "pausing"
     ON_BREAK = "on_break"
@@ -75,6 +79,10 @@ class State(enum.Enum):
     CHECKING_IN = "checking_in"
     SAMPLING = "sampling"  # a voice sample asked for from the settings page
 
+
+# States a pause or a check-in may begin from. A voice sample is only ever a sample:
+# a pause (phrase, press, 'trigger pause') or a check-in cuts it at once.
+YIELDS = (State.IDLE, State.SAMPLING)
 
 @dataclass(frozen=True)
 class _Wake:
@@ -177,7 +185,7 @@ class Controller:
     def status(self) -> dict:
         with self._lock:
             state, back, started_by = self._state, self._return_time, self._started_by
-            pauses, checkins = self._pauses, self._checkins
+            pauses, checkins, deadline = self._pauses, self._checkins, self._deadline
         at = back.strftime("%H:%M") if back else ""
         message = {
             State.IDLE: "idle, listening",
@@ -191,6 +199,8 @@ class Controller:
                  "pauses": pauses, "checkins": checkins}
         if back and state in (State.PAUSING, State.ON_BREAK):
             reply["return_time"] = back.isoformat(timespec="minutes")
+            if deadline is not None:  # on the service's own clock, for "12 minutes left"
+                reply["seconds_left"] = round(max(0.0, deadline - self.clock.monotonic()))
         if started_by and state in (State.PAUSING, State.ON_BREAK, State.RETURNING):
             reply["started_by"] = started_by
         return reply
@@ -260,12 +270,14 @@ class Controller:
             self._stop_everything("stopped by a long press")
             return None
         if isinstance(event, Command) and event.name == "stop":
+            if state is State.IDLE:  # the light is off already: nothing to change
+                return {"ok": True, "state": State.IDLE.value, "message": "nothing was running"}
             self._stop_everything("stopped by 'trigger stop'")
             return {"ok": True, "state": State.IDLE.value, "message": "stopped"}
         if isinstance(event, PhraseHeard):
             if not self.guard.is_open():
                 log.debug("phrase ignored: the device was speaking")
-            elif state is State.IDLE:
+            elif state in YIELDS:
                 self._begin_pause("phrase detected", "phrase")
             else:
                 log.info("phrase detected; a %s is already in progress", _noun(state))
@@ -273,7 +285,7 @@ class Controller:
         if isinstance(event, ButtonPressed):
             return self._press(state)
         if isinstance(event, CheckinDue):
-            if state is State.IDLE:
+            if state in YIELDS:
                 self._begin_checkin("check-in time")
             else:
                 log.info("check-in skipped: a %s is in progress", _noun(state))
@@ -284,7 +296,7 @@ class Controller:
         return None
 
     def _press(self, state: State) -> None:
-        if state is State.IDLE:
+        if state in YIELDS:  # a sample playing: the press means "pause" all the same
             self._begin_pause("button pressed", "button")
         elif state is State.PAUSING:
             log.info("button: skip ahead")
@@ -300,19 +312,16 @@ class Controller:
         elif state is State.CHECKING_IN:
             log.info("button: check-in moves on")
             self.runner.skip()
-        elif state is State.SAMPLING:
-            self.runner.end()
-            self._to_idle()
 
     def _command(self, name: str, state: State) -> dict:
         if name == "pause":
-            if state is not State.IDLE:
+            if state not in YIELDS:
                 return {"ok": False, "state": state.value,
                         "error": f"a {_noun(state)} is already in progress"}
             self._begin_pause("'trigger pause'", "remote")
             return {"ok": True, **self.status(), "message": "pause started"}
         if name == "checkin":
-            if state is not State.IDLE:
+            if state not in YIELDS:
                 return {"ok": False, "state": state.value,
                         "error": f"a {_noun(state)} is in progress; try again later"}
             self._begin_checkin("'trigger checkin'")

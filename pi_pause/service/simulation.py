@@ -8,7 +8,7 @@ service in between is the real one:
 * :class:`Keyboard` turns the terminal into the button: Enter is a short press,
   ``h`` then Enter a long press (it drives gpiozero's mock pin, so the real
   :class:`~pi_pause.service.button.PauseButton` code sees the press);
-* :class:`ShownLight` prints what the LED does;
+* :class:`ShownLight` prints what the LED does, :class:`ShownWords` what the voice says;
 * :class:`SilentSpeaker` takes as long as the sound would, and plays it nowhere.
 """
 
@@ -18,7 +18,9 @@ import logging
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -97,19 +99,25 @@ class Keyboard:
         self.pin.drive_high()
 
 
-class ShownLight:
-    """Wraps the real :class:`~pi_pause.voice.light.Light` and prints each change in the terminal."""
+def _stamp(now: Callable[[], datetime] | None) -> str:
+    return (now or datetime.now)().strftime("%H:%M:%S")
 
-    def __init__(self, light, out=None) -> None:
+
+class ShownLight:
+    """Wraps the real :class:`~pi_pause.voice.light.Light` and prints each change in the
+    terminal, with the time: ``21:04:05 [LED] fade to 68% over 2.0 s``."""
+
+    def __init__(self, light, out=None, now: Callable[[], datetime] | None = None) -> None:
         self._light = light
         self._out = out if out is not None else sys.stdout
+        self._now = now
         self._shown = ""
 
     def _show(self, text: str) -> None:
         if text == self._shown:
             return  # "on" asked twice (the controller, then the script) is one change
         self._shown = text
-        print(f"[LED] {text}", file=self._out, flush=True)
+        print(f"{_stamp(self._now)} [LED] {text}", file=self._out, flush=True)
 
     def on(self) -> None:
         self._light.on()
@@ -125,11 +133,24 @@ class ShownLight:
 
     def fade(self, to: float, seconds: float) -> None:
         self._light.fade(to, seconds)
-        self._show(f"fade to {to:.0%} over {seconds:g} s")
+        self._show(f"fade to {to:.0%} over {seconds:.1f} s")
 
     @property
     def value(self) -> float:
         return self._light.value
+
+
+class ShownWords:
+    """Prints the line the voice is saying, with the time: ``21:04:03 [voice] Okay, a
+    pause.`` On a laptop there may be no speaker to hear it. These are the device's
+    own words from prompts/*.toml, never anything it heard."""
+
+    def __init__(self, out=None, now: Callable[[], datetime] | None = None) -> None:
+        self._out = out if out is not None else sys.stdout
+        self._now = now
+
+    def __call__(self, words: str) -> None:
+        print(f"{_stamp(self._now)} [voice] {words}", file=self._out, flush=True)
 
 
 class SilentSpeaker:

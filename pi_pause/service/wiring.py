@@ -46,7 +46,7 @@ from pi_pause.voice.retrying_player import RetryingPlayer
 from pi_pause.service.schedule import CheckinSchedule, CheckinTimer
 from pi_pause.service.parts import Parts, real_parts
 from pi_pause.service.pause_record import FILE_NAME as PAUSE_FILE, PauseRecord
-from pi_pause.service.simulation import Keyboard, ShownLight, SilentSpeaker, WavInput
+from pi_pause.service.simulation import Keyboard, ShownLight, ShownWords, SilentSpeaker, WavInput
 from pi_pause.progress import Progress
 from pi_pause.voice.session_clock import AnyEvent
 
@@ -118,7 +118,9 @@ class Service:
         pause_file = dirs.state_file(s, PAUSE_FILE)  # None: a state folder we cannot write
         if pause_file is not None:
             dirs.remove_stale_temporaries(pause_file.parent)  # left by a kill mid-write
-        self.sessions = p.make_sessions(s, self.player, self.light, **kwargs)
+        # With no GPIO (a laptop) the terminal shows what the voice says, beside the LED.
+        self._words = ShownWords(self.out) if simulated else None
+        self.sessions = self._shown(p.make_sessions(s, self.player, self.light, **kwargs))
         with self._starting("loading the speech model"):
             spotter, self.not_listening = self._open_spotter(s)
         if self.not_listening is not None:
@@ -187,6 +189,11 @@ class Service:
         self.listener = Listener(source, spotter, self.guard, self.controller.post, name,
                                  on_change=lambda available: self._publish())
         self.listener.start()
+
+    def _shown(self, sessions):
+        if self._words is not None:
+            sessions.on_words = self._words
+        return sessions
 
     def _prepare_clips_in_background(self, stopping: threading.Event | None) -> None:
         """Render the clips not cached yet (every clip, on the first start: minutes on a
@@ -304,7 +311,7 @@ class Service:
             if new.voice != old.voice or new.pause != old.pause:
                 self.controller.reconfigure(new.pause, self.sessions)
                 kwargs = {"clock": self.sessions_clock} if self.sessions_clock is not None else {}
-                sessions = self.parts.make_sessions(new, self.player, self.light, **kwargs)
+                sessions = self._shown(self.parts.make_sessions(new, self.player, self.light, **kwargs))
                 self._clips_for += 1
                 threading.Thread(target=self._use_when_rendered, args=(sessions, new, self._clips_for),
                                  name="reload-clips", daemon=True).start()

@@ -108,26 +108,25 @@ class ClipCache:
 
         Setting the event ``stop`` ends rendering after the clip in hand (nothing is
         pruned then), so a service asked to stop during its first start stops soon.
-        ``progress(done, total)``, if given, is called before the first text and after each.
+        ``progress(done, total)``, if given, follows the clips still to synthesise: called
+        before the first and after each, and never when every clip is cached already (a
+        second start has nothing to report).
         """
         start = time.perf_counter()
         before_synth, before_repair = self.synthesised, self.repaired
-        keep = set()
-        cached = 0
         texts = list(dict.fromkeys(texts))
-        if progress is not None:
-            progress(0, len(texts))
-        for done, text in enumerate(texts, 1):
+        keep = {self.path(text).name for text in texts}
+        missing = [text for text in texts if self.load(text) is None]
+        cached = len(texts) - len(missing)
+        if progress is not None and missing:
+            progress(0, len(missing))
+        for done, text in enumerate(missing, 1):
             if stop is not None and stop.is_set():
                 prune = False
                 break
-            keep.add(self.path(text).name)
-            if self.load(text) is None:
-                self.get(text)
-            else:
-                cached += 1
+            self.get(text)
             if progress is not None:
-                progress(done, len(texts))
+                progress(done, len(missing))
         pruned = self.prune(keep) if prune else 0
         return RenderReport(self.synthesised - before_synth, cached,
                             self.repaired - before_repair, pruned, time.perf_counter() - start)

@@ -28,6 +28,9 @@ from pi_pause.errors import UserError
 from pi_pause.voice.loudness import CEILING_DBTP, TARGET_LUFS, level
 
 log = logging.getLogger(__name__)
+# Piper logs every sentence's phonemes at debug level: with -v that floods the terminal
+# (hundreds of lines while clips render). Its warnings still come through.
+logging.getLogger("piper").setLevel(logging.INFO)
 
 # Piper pads each sentence with silence; we trim it and put exact silence back in
 # code, so pacing is ours. Samples quieter than this count as silence.

@@ -86,7 +86,8 @@ class MemorySink:
     """Keeps what was played, for tests.
 
     ``clock``: place clips at the clock's time and advance a fake clock.
-    ``realtime``: take as long as the audio would (cancellable), like a speaker.
+    ``realtime``: take as long as the audio would (cancellable), like a speaker; on
+    ``clock`` when given (``clock.wait(seconds, cancel)``), else on the real clock.
     :attr:`plays` lists (clock time, number of samples played, rate).
     """
 
@@ -125,8 +126,10 @@ class MemorySink:
         if not self.realtime:
             return len(samples)
         block = max(1, int(self.rate * BLOCK_SECONDS))
+        # On the clock when there is one (a test's fake clock makes this exact), else real time.
+        wait = self.clock.wait if self.clock is not None else (lambda seconds, stop: stop.wait(seconds))
         for done in range(0, len(samples), block):
-            if cancel.wait(min(block, len(samples) - done) / self.rate):
+            if wait(min(block, len(samples) - done) / self.rate, cancel):
                 return done
         return len(samples)
 

@@ -12,7 +12,8 @@ the step and the field::
     prompts.scripts["pause"][0]               # Say(line=Line(id='pause.acknowledge', ...))
 
 Every spoken line has at least five variants; :mod:`pi_pause.voice.rotation` picks
-which one is said.
+which one is said. A ``say`` step may also have ``late_variants``: its words when the
+moment passed while the service was restarting (the script's context has ``late``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ class Say:
     line: Line
     after: float  # seconds of silence after the line
     no_repeat_days: int = 0  # a question bank: no variant again within this many days
+    late: Line | None = None  # said instead when the moment passed during a restart
+
+    def for_context(self, context: dict) -> Line:
+        """The line to say: ``late`` when the context says the service was restarting
+        as its moment came (``late_variants`` in the TOML), else the usual one."""
+        return self.late if self.late is not None and context.get("late") else self.line
 
 
 @dataclass(frozen=True)
@@ -176,13 +183,16 @@ def _script(path: Path, kind: str, patterns: dict[str, Pattern]) -> tuple[Step, 
             if not isinstance(line_id, str) or not line_id.strip() or line_id in seen:
                 where.fail("say", "must be a short name used once per file, like \"acknowledge\"")
             seen.add(line_id)
-            where.only(table, {"say", "variants", "after", "no_repeat_days"})
+            where.only(table, {"say", "variants", "late_variants", "after", "no_repeat_days"})
             line = where.variants(table, "variants", f"{kind}.{line_id}")
+            late = (where.variants(table, "late_variants", f"{kind}.{line_id}.late")
+                    if "late_variants" in table else None)
             days = int(where.number(table, "no_repeat_days", 0, 60, default=0, whole=True))
             if days and len(set(line.variants)) <= days:
                 where.fail("variants", f"has {len(set(line.variants))} different lines; with "
                                        f"no_repeat_days = {days} write at least {days + 1}")
-            steps.append(Say(line, float(where.number(table, "after", 0, 600, default=0.6)), days))
+            steps.append(Say(line, float(where.number(table, "after", 0, 600, default=0.6)), days,
+                             late))
         elif what == "breathe":
             where.only(table, {"breathe", "cycles"})
             name = table["breathe"]

@@ -25,7 +25,9 @@ Clips come from the render cache. The service should call ``prepare()`` once
 at start-up (a background thread is fine): it renders whatever is missing,
 loading Piper only if something is, then lets Piper's memory go. A clip still
 missing at run time is rendered on the spot (slow, logged once) in a helper
-thread, so cancel and skip still act at once.
+thread, so cancel and skip still act at once; but while ``prepare()`` is still
+rendering (a first start), a missing line before the first breath, or a missing
+breathing cue, is left out, so that the light starts the breathing on time.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
+from typing import Callable
 
 import numpy as np
 
@@ -58,6 +62,7 @@ SILENT_RATE = 16_000
 JOIN_SECONDS = 0.12  # between the words before a spoken time and the time itself
 EARLY_MINUTES = 20  # a press this early in a break says the time left (see remaining.toml)
 KEEPS_LIGHT = ("pause", "extend", "remaining")  # after these the controller shows the break
+UNLIT = ("sample",)  # a voice sample is only a voice: it never touches the light
 
 
 def said_remaining(minutes: float) -> int:
@@ -65,6 +70,27 @@ def said_remaining(minutes: float) -> int:
     up to five minutes, so that a handful of clips covers every case."""
     whole = max(1, int(-(-minutes // 1)))
     return whole if whole <= 60 else -(-whole // 5) * 5
+
+
+_NOTHING = Clip(np.zeros(0, np.int16), SILENT_RATE)  # a line left unsaid
+
+
+def _minutes(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return "a minute" if minutes <= 1 else f"{minutes} minutes"
+
+
+class _NoLight:
+    """What a script that must not touch the light (a voice sample) drives instead."""
+
+    def on(self) -> None:
+        pass
+
+    def off(self) -> None:
+        pass
+
+    def fade(self, to: float, seconds: float) -> None:
+        pass
 
 
 class _Cancelled(Exception):
@@ -93,6 +119,10 @@ class Sessions:
         self._chime = Clip(chime(self.cache.voice.sample_rate), self.cache.voice.sample_rate)
         self._warned_render = False
         self._warned_voice = False
+        self._preparing: tuple[int, int, float] | None = None  # (done, total, started) of prepare()
+        # Told each line as the voice starts saying it (a laptop trial prints them). Only
+        # the device's own words from prompts/*.toml: nothing heard ever passes here.
+        self.on_words: Callable[[str], None] | None = None
 
     # -- preparing ---------------------------------------------------------
 
@@ -107,7 +137,8 @@ class Sessions:
         for kind in KINDS:
             for step in self.prompts.scripts[kind]:
                 if isinstance(step, Say):
-                    for variant in step.line.variants:
+                    late = step.late.variants if step.late is not None else ()
+                    for variant in step.line.variants + late:
                         head, tail = self._split(variant)
                         out += [head] if head else []
                         out += tails[tail] if tail else []
@@ -125,9 +156,29 @@ class Sessions:
         """Render every clip not yet cached (loading Piper only if needed), then let Piper go.
         Setting ``stop`` ends it early; ``progress(done, total)`` follows it
         (see :meth:`ClipCache.render`)."""
-        report = self.cache.render(self.texts(), prune=prune, stop=stop, progress=progress)
+        started = time.monotonic()
+
+        def follow(done: int, total: int) -> None:
+            self._preparing = (done, total, started)  # for a pause that starts meanwhile
+            if progress is not None:
+                progress(done, total)
+        try:
+            report = self.cache.render(self.texts(), prune=prune, stop=stop, progress=follow)
+        finally:
+            self._preparing = None
         self.cache.voice.unload()
         return report
+
+    def preparing(self) -> str | None:
+        """While :meth:`prepare` renders (a first start): how far it is, in words; else None."""
+        at = self._preparing
+        if at is None:
+            return None
+        done, total, started = at
+        if done == 0:
+            return f"{total} lines to go"
+        left = (total - done) * (time.monotonic() - started) / done
+        return f"{done} of {total} lines, about {_minutes(left)} left"
 
     # -- running -------------------------------------------------------------
 
@@ -136,21 +187,27 @@ class Sessions:
         """Play script ``kind`` ("pause", "return", "checkin", "sample") until its end or ``cancel``."""
         if kind not in self.prompts.scripts:
             raise ValueError(f"unknown script {kind!r}; expected one of {', '.join(KINDS)}")
-        self.light.on()  # first, before anything that could take time
+        script = self.prompts.scripts[kind]
+        light = _NoLight() if kind in UNLIT else self.light
+        light.on()  # first, before anything that could take time
         stop = AnyEvent(cancel, skip)
-        run = _Run(self, cancel, skip, stop, context)
+        # While the voice is still being prepared (a first start), a line not rendered yet
+        # before a breathing script's first breath is left unsaid (it renders meanwhile):
+        # the light starts the breathing on time.
+        run = _Run(self, cancel, skip, stop, context, light,
+                   before_breath=any(isinstance(step, Breathe) for step in script))
         try:
-            for step in self.prompts.scripts[kind]:
+            for step in script:
                 try:
                     run.step(step)
                 except _Skipped:
                     skip.clear()
             if kind not in KEEPS_LIGHT:
-                self.light.off()
+                light.off()
         except _Cancelled:
-            self.light.off()
+            light.off()
         except BaseException:
-            self.light.off()  # e.g. a broken voice while rendering a missing clip
+            light.off()  # e.g. a broken voice while rendering a missing clip
             raise
         finally:
             # Saved here, in this thread, after the voice and the light have stopped (so
@@ -189,18 +246,29 @@ class Sessions:
         return sorted({said_remaining(n) for n in range(max(1, longest - EARLY_MINUTES - 5),
                                                          longest + 1)})
 
+    def _words(self, variant: str, context: dict) -> str:
+        """The line as it is said, its placeholders filled."""
+        head, tail = self._split(variant)
+        if tail is None:
+            return head
+        return f"{head} {self._tail_text(tail, context)}".strip()
+
+    def _tail_text(self, tail: str, context: dict) -> str:
+        if tail == "remaining":
+            return self._length_text(said_remaining(context.get("remaining", 1)))
+        when = context.get("return_time") or return_time(
+            dt.datetime.now(), self.settings.pause.break_minutes)
+        return self._time_text(when)
+
     def _speech(self, variant: str, context: dict, clip) -> Clip:
         """The clip for one spoken line; ``clip(text)`` fetches (or renders) one piece."""
         head, tail = self._split(variant)
         if tail is None:
             return clip(head)
-        if tail == "remaining":
-            said = self._length_text(said_remaining(context.get("remaining", 1)))
-        else:
-            when = context.get("return_time") or return_time(
-                dt.datetime.now(), self.settings.pause.break_minutes)
-            said = self._time_text(when)
-        parts = ([clip(head)] if head else []) + [clip(said)]
+        said = self._tail_text(tail, context)
+        parts = [p for p in ([clip(head)] if head else []) + [clip(said)] if p.samples.size]
+        if not parts:
+            return _NOTHING
         rate = parts[0].rate
         gap = np.zeros(int(JOIN_SECONDS * rate), np.int16)
         joined = [parts[0].samples] + [a for p in parts[1:] for a in (gap, p.samples)]
@@ -210,9 +278,12 @@ class Sessions:
 class _Run:
     """One run of a script: the cancel/skip flags and the step players."""
 
-    def __init__(self, sessions: Sessions, cancel, skip, stop, context):
+    def __init__(self, sessions: Sessions, cancel, skip, stop, context, light,
+                 before_breath: bool = False):
         self.s, self.cancel, self.skip, self.stop, self.context = sessions, cancel, skip, stop, context
         self.clock = sessions.clock
+        self.light = light
+        self.before_breath = before_breath  # a breathing script whose first breath is to come
         self.breathed = 0  # breathing cycles so far in this script
 
     def step(self, step) -> None:
@@ -220,9 +291,10 @@ class _Run:
         if isinstance(step, Say):
             start = self.clock.now()
             today = self.context.get("today") or dt.date.today()
-            variant = self.s.rotation.pick(step.line, today=today, days=step.no_repeat_days)
+            line = step.for_context(self.context)
+            variant = self.s.rotation.pick(line, today=today, days=step.no_repeat_days)
             clip = self.s._speech(variant, self.context, self._clip)
-            self._play(clip)
+            self._play(clip, self.s._words(variant, self.context))
             self._wait_until(start + clip.seconds + step.after)
         elif isinstance(step, Breathe):
             self._breathe(step)
@@ -250,8 +322,9 @@ class _Run:
 
     def _say_line(self, line, after: float) -> None:
         start = self.clock.now()
-        clip = self._clip(self.s.rotation.pick(line))
-        self._play(clip)
+        words = self.s.rotation.pick(line)
+        clip = self._clip(words)
+        self._play(clip, words)
         self._wait_until(start + clip.seconds + after)
 
     def _breathe(self, step: Breathe) -> None:
@@ -263,8 +336,9 @@ class _Run:
             if cycles <= 0:
                 return
         self.breathed += cycles
+        self.before_breath = False
         phases = timeline(pattern, cycles, holds=pause.holds)
-        light = self.s.light
+        light = self.light
         t0 = self.clock.now()
         if phases and phases[0].breath == "in":
             light.fade(LOW, 0.0)  # each breath in grows from the bottom
@@ -276,23 +350,37 @@ class _Run:
                     # Fade so the light arrives at the phase's end even if we start late.
                     light.fade(phase.level, max(0.0, end - self.clock.now()))
                 if phase.cue is not None:
-                    self._play(self._clip(self.s.rotation.pick(phase.cue)))
+                    words = self.s.rotation.pick(phase.cue)
+                    self._play(self._clip(words, in_time=True), words)
                 self._wait_until(end)
         finally:
             if not self.cancel.is_set():
                 light.fade(1.0, 1.0)  # back to steady: the voice speaks again
 
-    def _clip(self, text: str) -> Clip:
+    def _clip(self, text: str, in_time: bool = False) -> Clip:
         """A clip from the cache; one that is missing is rendered in a helper thread,
-        so that even then a cancel is obeyed at once (the render finishes and is kept)."""
+        so that even then a cancel is obeyed at once (the render finishes and is kept).
+
+        While the voice is still being prepared (a first start), a missing breathing cue
+        (``in_time``), or a missing line before a breathing script's first breath, is left
+        out instead: rendering it could hold the breathing back by many seconds. The
+        preparation renders it for next time."""
         cache = self.s.cache
         found = cache.load(text)
         if found is not None:
             return found
+        preparing = self.s.preparing()
         if not self.s._warned_render:
             self.s._warned_render = True
-            log.warning("a clip is not rendered yet; rendering it now "
-                        "(run `pi-pause render` after changing prompts or the voice)")
+            if preparing is not None:  # a first start: every clip is being rendered now
+                log.warning("the voice is still being prepared (%s); until it is ready the "
+                            "light leads the breathing and a line not ready yet is left out "
+                            "or comes late", preparing)
+            else:
+                log.warning("a clip is not rendered yet; rendering it now "
+                            "(run `pi-pause render` after changing prompts or the voice)")
+        if preparing is not None and (in_time or self.before_breath):
+            return _NOTHING
         result: dict = {}
 
         def render():
@@ -322,7 +410,12 @@ class _Run:
         seconds = max(0.5, len(text.split()) / WORDS_PER_SECOND)
         return Clip(np.zeros(int(seconds * SILENT_RATE), np.int16), SILENT_RATE)
 
-    def _play(self, clip: Clip) -> None:
+    def _play(self, clip: Clip, words: str | None = None) -> None:
+        if clip.samples.size == 0:
+            self._check()
+            return
+        if words is not None and self.s.on_words is not None:
+            self.s.on_words(words)
         volume = self.s.settings.voice.volume
         samples = clip.samples if volume >= 1.0 else (clip.samples * volume).astype(np.int16)
         self.s.player.play(samples, clip.rate, self.stop)

@@ -32,6 +32,7 @@ import secrets
 import subprocess
 import sys
 import typing
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -39,12 +40,16 @@ from flask import Flask, abort, flash, jsonify, redirect, render_template, reque
 
 from pi_pause import config, phrase_text
 from pi_pause.settings_file import SettingsFile
+from pi_pause.web import page_words
 from pi_pause.web.guard import LoginLimiter, Passwords, host_allowed, own_names, same_origin, session_secret
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
 ACTIONS = {"pause": "Start a pause", "checkin": "Offer the check-in now", "stop": "Stop everything"}
+SERVICE_DOWN = ("pi-pause is not running right now, so neither your phrase nor the button "
+                "starts a pause. Ask whoever set it up to start it again (README.md, "
+                "\"Troubleshooting\", says how).")
 DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat",
              "sun": "Sun"}
 
@@ -64,8 +69,10 @@ TYPED_KEPT = 400  # characters of a refused phrase kept to show again (the sessi
 
 
 def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] | None = None,
-               phrase_check: PhraseCheck | None = None) -> Flask:
-    """The app for the settings file ``config_path``; ``ask(command)`` talks to the service."""
+               phrase_check: PhraseCheck | None = None,
+               now: Callable[[], datetime] | None = None) -> Flask:
+    """The app for the settings file ``config_path``; ``ask(command)`` talks to the service;
+    ``now()`` is the page's clock ("tomorrow at 9:00 PM"; tests give a fixed one)."""
     app = Flask(__name__)
     app.config.update(SECRET_KEY=session_secret(state_dir), MAX_CONTENT_LENGTH=MAX_BODY,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
@@ -134,10 +141,15 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
             settings, problem = settings_file.read(), ""
         except config.ConfigError as exc:
             settings, problem = config.Settings(), str(exc)
-        return render_template("home.html", status=_ask(ask, "status"), settings=settings,
-                               problem=problem, actions=ACTIONS, days=DAY_NAMES,
+        moment = now() if now is not None else None
+        status = _ask(ask, "status")
+        return render_template("home.html", status=status, settings=settings,
+                               problem=problem, actions=_actions(status), days=DAY_NAMES,
                                pause_fields=[k for _, k in GROUPS["pause"]],
                                breathings=config.choices(config.PauseSettings, "breathing"),
+                               about_breathing=page_words.BREATHING, paces=page_words.PACES,
+                               when=lambda iso: page_words.when(iso, moment),
+                               left=page_words.minutes_left,
                                checked=session.pop("checked", None))
 
     @app.post("/action")
@@ -178,6 +190,9 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
         reply = _ask(ask, "reload")
         if reply.get("ok"):
             flash("Saved; " + reply.get("message", "settings reloaded") + ".", "ok")
+        elif reply.get("down"):
+            flash("Saved. pi-pause is not running now; it uses the change when it starts again.",
+                  "error")
         else:
             flash(f"Saved in {config_path}; the service has not taken it up ({reply.get('error')}).", "error")
         if group == "phrase":
@@ -199,12 +214,25 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
     return app
 
 
+def _actions(status: dict) -> dict[str, str]:
+    """The buttons for what the service is doing: during a pause or a check-in, the one
+    that matters is ending it."""
+    state = status.get("state")
+    if state in ("pausing", "on_break", "returning"):
+        return {"stop": "End the break"}
+    if state == "checking_in":
+        return {"stop": "End the check-in"}
+    return ACTIONS
+
+
 def _ask(ask: Ask, command: str) -> dict:
     """The service's reply to ``command``, or why it could not be had."""
     try:
         return ask(command)
     except Exception as exc:  # a stopped service is a state to show, not an error page
-        return {"ok": False, "error": str(exc)}
+        # The reason (with its systemctl advice) is for whoever set the Pi up, not a phone.
+        log.info("the service does not answer: %s", exc)
+        return {"ok": False, "down": True, "error": SERVICE_DOWN}
 
 
 def _will_hear(phrase_check: PhraseCheck, typed: str) -> dict:
