@@ -289,8 +289,7 @@ def test_logs_say_what_happened_never_what_was_said(rig, caplog):
 
 def test_the_watchdog_is_fed_while_the_controller_runs(rig):
     controller, _, _, _, feeds = rig
-    time.sleep(0.3)
-    assert len(feeds) >= 4
+    eventually(lambda: len(feeds) >= 4)  # fed every 0.05 s; a loaded machine may take longer
     controller.stop()
     count = len(feeds)
     time.sleep(0.15)
