@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="parts made at once (default: one per CPU core)")
     p.set_defaults(func=_lazy("phrase", "phrase_train_command"))
-    # Speaking (pi_pause.voice.piper_voice / pi_pause.commands.preview)
+    # Speaking (pi_pause.voice.voice / pi_pause.commands.preview)
     p = sub.add_parser("say", help="speak TEXT with the configured voice (or write it to a WAV)")
     p.add_argument("text", nargs="+", help="the words to speak")
     p.add_argument("--out", type=Path, help="write a WAV file instead of playing")

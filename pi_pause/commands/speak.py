@@ -39,7 +39,7 @@ def render_command(args, settings: config.Settings) -> int:
 
 def say_command(args, settings: config.Settings) -> int:
     from pi_pause import wav
-    from pi_pause.voice.piper_voice import Voice
+    from pi_pause.voice.voice import Voice
 
     if args.out:
         wav.check_writable(args.out)

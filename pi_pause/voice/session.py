@@ -21,6 +21,11 @@ Two placeholders are said from clips of their own, rendered in advance: the
 return time (``context["return_time"]``, a datetime) and the time left in a
 break (``context["remaining"]``, whole minutes).
 
+The "sample" script (the settings page's "hear a sample") may name another
+packaged voice, ``context={"voice": "heart"}``: its few clips are rendered
+by ``prepare()`` too, for every packaged voice, so the couple can compare
+voices before choosing one.
+
 Clips come from the render cache. The service should call ``prepare()`` once
 at start-up (a background thread is fine): it renders whatever is missing,
 loading Piper only if something is, then lets Piper's memory go. A clip still
@@ -30,6 +35,7 @@ thread, so cancel and skip still act at once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -37,7 +43,9 @@ import threading
 import numpy as np
 
 from pi_pause import config, dirs
+from pi_pause.errors import UserError
 from pi_pause.voice.breathing import LOW, cycles_for, timeline
+from pi_pause.voice.catalogue import PACKAGED, chosen
 from pi_pause.voice.clip_cache import ClipCache, RenderReport
 from pi_pause.voice.chime import chime
 from pi_pause.voice.session_clock import AnyEvent, RealClock
@@ -46,7 +54,7 @@ from pi_pause.voice.rotation import Rotation
 from pi_pause.voice.prompts import load as load_prompts
 from pi_pause.voice.spoken_time import grid
 from pi_pause.wallclock import return_time
-from pi_pause.voice.piper_voice import Clip, Voice
+from pi_pause.voice.voice import Clip, Voice
 
 log = logging.getLogger(__name__)
 
@@ -93,18 +101,35 @@ class Sessions:
         self._chime = Clip(chime(self.cache.voice.sample_rate), self.cache.voice.sample_rate)
         self._warned_render = False
         self._warned_voice = False
+        self._sample_caches: dict[str, ClipCache | None] = {}  # other packaged voices
+
+    def voice_cache(self, voice: str | None) -> ClipCache | None:
+        """The cache that speaks packaged voice ``voice`` (None: the voice in force), or
+        None when that voice cannot be used here (a package missing)."""
+        if voice is None or voice == chosen(self.settings):
+            return self.cache
+        if voice not in PACKAGED:
+            raise ValueError(f"unknown voice {voice!r}; expected one of {', '.join(PACKAGED)}")
+        if voice not in self._sample_caches:
+            try:
+                self._sample_caches[voice] = ClipCache(
+                    self.cache.directory, Voice.from_settings(self.settings, voice))
+            except UserError as exc:
+                log.warning("the %s voice cannot give a sample (%s)", voice, exc)
+                self._sample_caches[voice] = None
+        return self._sample_caches[voice]
 
     # -- preparing ---------------------------------------------------------
 
-    def texts(self) -> list[str]:
-        """Every clip the scripts can need with the current settings."""
+    def texts(self, kinds=KINDS) -> list[str]:
+        """Every clip the scripts ``kinds`` can need with the current settings."""
         out: list[str] = []
         tails = {
             "return_time": [self._time_text(dt.datetime.combine(dt.date.today(), t))
                             for t in grid()],
             "remaining": [self._length_text(n) for n in self._remaining_said()],
         }
-        for kind in KINDS:
+        for kind in kinds:
             for step in self.prompts.scripts[kind]:
                 if isinstance(step, Say):
                     for variant in step.line.variants:
@@ -125,9 +150,29 @@ class Sessions:
         """Render every clip not yet cached (loading Piper only if needed), then let Piper go.
         Setting ``stop`` ends it early; ``progress(done, total)`` follows it
         (see :meth:`ClipCache.render`)."""
-        report = self.cache.render(self.texts(), prune=prune, stop=stop, progress=progress)
+        texts = self.texts()
+        report = self.cache.render(texts, prune=False, stop=stop, progress=progress)
         self.cache.voice.unload()
-        return report
+        keep = {self.cache.path(t).name for t in texts}
+        samples = self.texts(("sample",))
+        for name in PACKAGED:
+            cache = self.voice_cache(name)
+            if cache is self.cache or cache is None or (stop is not None and stop.is_set()):
+                continue
+            keep |= {cache.path(t).name for t in samples}
+            try:
+                other = cache.render(samples, prune=False, stop=stop)
+            except Exception as exc:  # another voice's sample must never cost this voice its clips
+                log.warning("the %s voice's sample could not be rendered (%s)", name, exc)
+                continue
+            finally:
+                cache.voice.unload()
+            report = dataclasses.replace(report, rendered=report.rendered + other.rendered,
+                                         cached=report.cached + other.cached,
+                                         repaired=report.repaired + other.repaired)
+        stopped = stop is not None and stop.is_set()
+        pruned = self.cache.prune(keep) if prune and not stopped else 0
+        return dataclasses.replace(report, pruned=pruned)
 
     # -- running -------------------------------------------------------------
 
@@ -136,9 +181,10 @@ class Sessions:
         """Play script ``kind`` ("pause", "return", "checkin", "sample") until its end or ``cancel``."""
         if kind not in self.prompts.scripts:
             raise ValueError(f"unknown script {kind!r}; expected one of {', '.join(KINDS)}")
+        cache = self.voice_cache(context.get("voice")) if kind == "sample" else self.cache
         self.light.on()  # first, before anything that could take time
         stop = AnyEvent(cancel, skip)
-        run = _Run(self, cancel, skip, stop, context)
+        run = _Run(self, cancel, skip, stop, context, cache or self.cache)
         try:
             for step in self.prompts.scripts[kind]:
                 try:
@@ -210,8 +256,9 @@ class Sessions:
 class _Run:
     """One run of a script: the cancel/skip flags and the step players."""
 
-    def __init__(self, sessions: Sessions, cancel, skip, stop, context):
+    def __init__(self, sessions: Sessions, cancel, skip, stop, context, cache: ClipCache):
         self.s, self.cancel, self.skip, self.stop, self.context = sessions, cancel, skip, stop, context
+        self.cache = cache  # the voice in force, or another voice's for its sample
         self.clock = sessions.clock
         self.breathed = 0  # breathing cycles so far in this script
 
@@ -285,7 +332,7 @@ class _Run:
     def _clip(self, text: str) -> Clip:
         """A clip from the cache; one that is missing is rendered in a helper thread,
         so that even then a cancel is obeyed at once (the render finishes and is kept)."""
-        cache = self.s.cache
+        cache = self.cache
         found = cache.load(text)
         if found is not None:
             return found

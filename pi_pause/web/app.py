@@ -47,8 +47,11 @@ GROUPS = {
     "checkin": (("checkin", "enabled"), ("checkin", "time"), ("checkin", "days")),
     "pause": tuple(("pause", f.name) for f in dataclasses.fields(config.PauseSettings)
                    if f.name in ("break_minutes", "breathing", "breathing_minutes")),
-    "voice": (("voice", "length_scale"), ("voice", "volume")),
+    "voice": (("voice", "model"), ("voice", "length_scale"), ("voice", "volume")),
 }
+# The voices in the menu, each with a "hear it" button (the service plays `sample NAME`).
+VOICE_LABELS = {"joe": "Joe: a man's voice", "heart": "Heart: a woman's voice"}
+SAMPLES = {f"sample {name}": label.split(":")[0] for name, label in VOICE_LABELS.items()}
 
 Ask = Callable[[str], dict]
 
@@ -128,12 +131,14 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
                                problem=problem, actions=ACTIONS, days=DAY_NAMES,
                                pause_fields=[k for _, k in GROUPS["pause"]],
                                breathings=config.choices(config.PauseSettings, "breathing"),
+                               voices=VOICE_LABELS, samples=SAMPLES,
+                               voice=settings.voice.model or config.DEFAULT_VOICE,
                                checked=session.pop("checked", None))
 
     @app.post("/action")
     def action():
         what = request.form.get("what", "")
-        if what not in ACTIONS and what != "sample":
+        if what not in ACTIONS and what != "sample" and what not in SAMPLES:
             abort(400, "unknown action")
         reply = _ask(ask, what)
         flash(reply.get("message") or reply.get("error") or "done", "ok" if reply.get("ok") else "error")
@@ -147,6 +152,8 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
         try:
             current = settings_file.read()
             wanted = {field: _value(field, request.form) for field in GROUPS[group]}
+            if wanted.get(("voice", "model")) == config.DEFAULT_VOICE and not current.voice.model:
+                wanted[("voice", "model")] = ""  # joe, as before: nothing to write
             # Only what differs is written: a value left at its default stays out of the file.
             changes = {(s, k): v for (s, k), v in wanted.items() if getattr(getattr(current, s), k) != v}
             if not changes:
