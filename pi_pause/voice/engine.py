@@ -18,7 +18,7 @@ any Piper voice by path) and :class:`~pi_pause.voice.hibari_engine.HibariEngine`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -38,6 +38,7 @@ class Speech:
     rate: int
 
 
+@runtime_checkable
 class SpeechEngine(Protocol):
     """Text in, float audio and its sample rate out."""
 
