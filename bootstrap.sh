@@ -383,12 +383,13 @@ safety_note() {
 }
 
 # Which voice speaks: asked while the settings file names none, when someone is at the
-# terminal; otherwise (PI_PAUSE_YES=1, no terminal, a dry run) joe, the default, speaks.
+# terminal (a dry run too: it only shows the change); otherwise (PI_PAUSE_YES=1, no
+# terminal) joe, the default, speaks.
 # Usage: choose_voice FILE [as_root]
 choose_voice() {
   local file=$1 writer=${2:-run} reply
   if grep -Eqs '^[[:space:]]*model[[:space:]]*=' "$(on_disk "$file")"; then return 0; fi
-  if [ -n "$dry" ] || [ -n "${PI_PAUSE_YES:-}" ] || [ ! -t 0 ]; then
+  if [ -n "${PI_PAUSE_YES:-}" ] || [ ! -t 0 ]; then
     say "the voice: joe (a man's voice); for heart, a woman's voice: pi-pause voice heart"
     return 0
   fi
