@@ -48,6 +48,7 @@ from pi_pause.service.parts import Parts, real_parts
 from pi_pause.service.pause_record import FILE_NAME as PAUSE_FILE, PauseRecord
 from pi_pause.service.simulation import Keyboard, ShownLight, SilentSpeaker, WavInput
 from pi_pause.progress import Progress
+from pi_pause.voice.catalogue import problem as voice_problem
 from pi_pause.voice.session_clock import AnyEvent
 
 log = logging.getLogger(__name__)
@@ -238,8 +239,8 @@ class Service:
     def reload(self) -> dict:
         """Read the settings file again and use it without a restart (``reload``, SIGHUP).
 
-        A file that does not parse, or a phrase the engine cannot hear, is refused with its
-        one-line error and the running settings stay in force. New phrases are heard from
+        A file that does not parse, a phrase the engine cannot hear, or a voice that cannot
+        speak is refused with its one-line error and the running settings stay in force. New phrases are heard from
         the next frame; a new check-in time and break length apply at once; new voice and
         breathing settings from the first script after their clips are rendered (in the
         background: that can take minutes on a Pi, and the old clips speak meanwhile).
@@ -251,6 +252,10 @@ class Service:
             old = self.settings
             try:
                 new = config.load(self.options.config)
+                if new.voice.model != old.voice.model:
+                    problem = voice_problem(new)  # e.g. a Piper voice file not there
+                    if problem is not None:
+                        raise UserError(problem)
                 spotter = self.parts.open_spotter(new) if new.listen != old.listen else None
             except UserError as exc:
                 log.warning("settings not reloaded: %s", exc)

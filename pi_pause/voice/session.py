@@ -185,10 +185,12 @@ class Sessions:
         self.light.on()  # first, before anything that could take time
         stop = AnyEvent(cancel, skip)
         run = _Run(self, cancel, skip, stop, context, cache or self.cache)
+        steps = self.prompts.scripts[kind]
+        ahead = run.render_ahead(steps)
         try:
-            for step in self.prompts.scripts[kind]:
+            for index, step in enumerate(steps):
                 try:
-                    run.step(step)
+                    run.step(step, index)
                 except _Skipped:
                     skip.clear()
             if kind not in KEEPS_LIGHT:
@@ -199,6 +201,7 @@ class Sessions:
             self.light.off()  # e.g. a broken voice while rendering a missing clip
             raise
         finally:
+            ahead.set()
             # Saved here, in this thread, after the voice and the light have stopped (so
             # it never delays a stop), and before the runner reports the end: a SIGTERM
             # that follows cannot kill a half-done save (the service waits for it).
@@ -235,18 +238,24 @@ class Sessions:
         return sorted({said_remaining(n) for n in range(max(1, longest - EARLY_MINUTES - 5),
                                                          longest + 1)})
 
-    def _speech(self, variant: str, context: dict, clip) -> Clip:
-        """The clip for one spoken line; ``clip(text)`` fetches (or renders) one piece."""
+    def _pieces(self, variant: str, context: dict) -> list[str]:
+        """The texts of the clips one spoken line is made of: its words, then a time."""
         head, tail = self._split(variant)
         if tail is None:
-            return clip(head)
+            return [head]
         if tail == "remaining":
             said = self._length_text(said_remaining(context.get("remaining", 1)))
         else:
             when = context.get("return_time") or return_time(
                 dt.datetime.now(), self.settings.pause.break_minutes)
             said = self._time_text(when)
-        parts = ([clip(head)] if head else []) + [clip(said)]
+        return ([head] if head else []) + [said]
+
+    def _speech(self, variant: str, context: dict, clip) -> Clip:
+        """The clip for one spoken line; ``clip(text)`` fetches (or renders) one piece."""
+        parts = [clip(text) for text in self._pieces(variant, context)]
+        if len(parts) == 1:
+            return parts[0]
         rate = parts[0].rate
         gap = np.zeros(int(JOIN_SECONDS * rate), np.int16)
         joined = [parts[0].samples] + [a for p in parts[1:] for a in (gap, p.samples)]
@@ -259,15 +268,57 @@ class _Run:
     def __init__(self, sessions: Sessions, cancel, skip, stop, context, cache: ClipCache):
         self.s, self.cancel, self.skip, self.stop, self.context = sessions, cancel, skip, stop, context
         self.cache = cache  # the voice in force, or another voice's for its sample
+        self.picks: dict[int, str] = {}  # step index -> the variant picked ahead of time
         self.clock = sessions.clock
         self.breathed = 0  # breathing cycles so far in this script
 
-    def step(self, step) -> None:
+    def render_ahead(self, steps) -> threading.Event:
+        """With a cold cache (a first start, a new voice), render the clips of the coming
+        lines and of the first breaths in a helper thread, in the order they are said, so
+        they render while the voice speaks instead of between lines (the first breath comes
+        within 10 s of the trigger even then). Setting the returned event stops it after
+        the clip in hand."""
+        done = threading.Event()
+        # Every line's variant is picked at the start, warm or cold, so the picks (and the
+        # clips they need) never depend on what the cache holds.
+        self.picks = {i: self._pick(st) for i, st in enumerate(steps) if isinstance(st, Say)}
+        if not self.picks:
+            return done
+        first = self.s._pieces(self.picks[min(self.picks)], self.context)[0]
+        if self.cache.load(first) is not None:
+            return done  # warm: nothing to do ahead
+        texts: list[str] = []
+        breathed = False
+        for index, step in enumerate(steps):
+            if isinstance(step, Say):
+                texts += self.s._pieces(self.picks[index], self.context)
+            elif isinstance(step, Breathe) and not breathed:
+                breathed = True  # the first breath's cues, every variant: any may be picked
+                for phase in self.s._pattern(step).phases:
+                    if phase.cue is not None and (self.s.settings.pause.holds or phase.breath != "hold"):
+                        texts += phase.cue.variants
+
+        def render() -> None:
+            for text in dict.fromkeys(texts):
+                if done.is_set():
+                    return
+                try:
+                    self.cache.get(text)
+                except Exception:  # said by the step itself when it comes (or its silence)
+                    return
+
+        threading.Thread(target=render, name="render-ahead", daemon=True).start()
+        return done
+
+    def _pick(self, step: Say) -> str:
+        today = self.context.get("today") or dt.date.today()
+        return self.s.rotation.pick(step.line, today=today, days=step.no_repeat_days)
+
+    def step(self, step, index: int | None = None) -> None:
         self._check()
         if isinstance(step, Say):
             start = self.clock.now()
-            today = self.context.get("today") or dt.date.today()
-            variant = self.s.rotation.pick(step.line, today=today, days=step.no_repeat_days)
+            variant = self.picks.pop(index, None) or self._pick(step)
             clip = self.s._speech(variant, self.context, self._clip)
             self._play(clip)
             self._wait_until(start + clip.seconds + step.after)
