@@ -170,7 +170,7 @@ def test_the_voice_guides_every_phase_of_every_cycle(name):
     assert all(p.cue is not None for p in phases)
 
 
-ACTIONS = {"in": ("in", "breathe", "more", "top", "and", "one", "fill", "sip"),
+ACTIONS = {"in": ("in", "breathe", "more", "top", "and", "one", "fill", "again"),
            "out": ("out", "breathe", "and"), "hold": ("hold",)}
 
 

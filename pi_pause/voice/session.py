@@ -39,6 +39,7 @@ import dataclasses
 import datetime as dt
 import logging
 import threading
+import time
 
 import numpy as np
 
@@ -150,6 +151,7 @@ class Sessions:
         """Render every clip not yet cached (loading Piper only if needed), then let Piper go.
         Setting ``stop`` ends it early; ``progress(done, total)`` follows it
         (see :meth:`ClipCache.render`)."""
+        started = time.perf_counter()
         texts = self.texts()
         report = self.cache.render(texts, prune=False, stop=stop, progress=progress)
         self.cache.voice.unload()
@@ -172,7 +174,7 @@ class Sessions:
                                          repaired=report.repaired + other.repaired)
         stopped = stop is not None and stop.is_set()
         pruned = self.cache.prune(keep) if prune and not stopped else 0
-        return dataclasses.replace(report, pruned=pruned)
+        return dataclasses.replace(report, pruned=pruned, seconds=time.perf_counter() - started)
 
     # -- running -------------------------------------------------------------
 
