@@ -20,6 +20,9 @@ sound is seeded, so a clip rendered twice is the same clip.
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
+import json
 import logging
 import threading
 from pathlib import Path
@@ -51,10 +54,9 @@ class HibariEngine:
         return self._tts is not None
 
     def identity(self) -> str:
-        import hibari
-
         st = self.model.stat()
-        return "|".join(("hibari", hibari.__version__, PACKAGED_VOICE, str(self.model.resolve()),
+        return "|".join(("hibari", importlib.metadata.version("hibari-tts"), PACKAGED_VOICE,
+                         str(self.model.resolve()),
                          f"{st.st_size}:{st.st_mtime_ns}", f"speed={self.speed:.4f}", f"seed={_SEED}"))
 
     def speak(self, sentence: str) -> Speech:
@@ -86,17 +88,21 @@ class HibariEngine:
 
 
 def packaged_model() -> Path:
-    """The heart voice's model file inside the hibari package (never a download)."""
-    try:
-        from hibari import voices
-    except ImportError:
+    """The heart voice's model file inside the hibari package (never a download). Found
+    without importing hibari, which brings scipy (~30 MB) into a service that only plays."""
+    spec = importlib.util.find_spec("hibari")
+    if spec is None or not spec.submodule_search_locations:
         raise VoiceError("the heart voice needs hibari (hibari-tts), which is not installed; "
-                         "run ./bootstrap.sh run again, or set [voice] model = \"joe\"") from None
-    entry = voices.VOICES.get(PACKAGED_VOICE, {})
+                         "run ./bootstrap.sh run again, or set [voice] model = \"joe\"")
+    assets = Path(spec.submodule_search_locations[0]) / "assets"
+    try:
+        entry = json.loads((assets / "voices.json").read_text(encoding="utf-8"))[PACKAGED_VOICE]
+    except (OSError, ValueError, KeyError):
+        entry = {}
     if not entry.get("bundled"):
         raise VoiceError("this hibari release does not carry the heart voice in its package; "
                          "install hibari-tts 0.2, or set [voice] model = \"joe\"")
-    path = Path(voices.ASSETS) / entry["file"]
+    path = assets / entry["file"]
     if not path.is_file():
         raise VoiceError(f"{path}: the heart voice's model is missing from the hibari package; "
                          "reinstall hibari-tts, or set [voice] model = \"joe\"")
