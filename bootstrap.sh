@@ -292,6 +292,7 @@ install_on_pi() {
     as_root install -d -m 0755 "$(dirname "$etc_config")"
     as_root install -m 0644 etc/pi-pause/config.toml "$etc_config"
   fi
+  choose_voice "$etc_config" as_root
 
   if $need_user; then
     say "creating the user $user (groups audio and gpio)"
@@ -394,6 +395,29 @@ safety_note() {
   echo "800-799-7233, or text START to 88788. Elsewhere, your local domestic-violence hotline."
 }
 
+# Which voice speaks: asked while the settings file names none, when someone is at the
+# terminal (a dry run too: it only shows the change); otherwise (PI_PAUSE_YES=1, no
+# terminal) joe, the default, speaks.
+# Usage: choose_voice FILE [as_root]
+choose_voice() {
+  local file=$1 writer=${2:-run} reply
+  if grep -Eqs '^[[:space:]]*model[[:space:]]*=' "$(on_disk "$file")"; then return 0; fi
+  if [ -n "${PI_PAUSE_YES:-}" ] || [ ! -t 0 ]; then
+    say "the voice: joe (a man's voice); for heart, a woman's voice: pi-pause voice heart"
+    return 0
+  fi
+  echo "Which voice should speak? Both work offline:"
+  echo "    joe    a man's voice (Piper)"
+  echo "    heart  a woman's voice (hibari)"
+  read -r -p "Voice [joe/heart] (joe): " reply || reply=""
+  case "$reply" in
+    ""|j|joe|Joe) reply=joe ;;
+    h|heart|Heart) reply=heart ;;
+    *) say "'$reply' is not one of them; joe speaks (change it later: pi-pause voice heart)"; reply=joe ;;
+  esac
+  $writer "$here/.venv/bin/pi-pause" --config "$file" voice "$reply"
+}
+
 # The settings page (pi-pause web) is off until the couple turn it on: asked here
 # when someone is at the terminal, never with PI_PAUSE_YES=1.
 offer_settings_page() {
@@ -494,6 +518,7 @@ dev_settings() {
     say "writing your settings file $path (yours: never overwritten)"
     run install -D -m 0644 etc/pi-pause/config.toml "$path"
   fi
+  choose_voice "$path"
   say "settings: $path"
   echo "    Change them in that file (then Ctrl-C and run again), or on the settings page:"
   echo "    .venv/bin/pi-pause web password, then .venv/bin/pi-pause web --listen 127.0.0.1:8080"

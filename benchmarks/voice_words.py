@@ -3,8 +3,9 @@ transcribed by an offline recogniser, as a careful listener would.
 
     .venv/bin/python -m pip install -e ".[bench]"        # faster-whisper + Whisper tiny.en
     .venv/bin/python benchmarks/voice_words.py --folder /tmp/words   # minutes the first time
+    .venv/bin/python benchmarks/voice_words.py --folder /tmp/words-heart --voice heart
 
-With the real prompts, the default settings and the bundled voice, it:
+With the real prompts, the default settings and a packaged voice (joe unless --voice), it:
 - renders every clip the scripts can need into FOLDER/cache (kept for the next run);
 - reports words a minute per script (words / seconds of the spoken clips; the
   silences between steps not counted, the silences between sentences inside a
@@ -46,8 +47,12 @@ from pi_pause.voice.loudness import loudness, true_peak_db  # noqa: E402
 from pi_pause.voice.prompts import KINDS, Say, Turns  # noqa: E402
 
 
+VOICE = ""  # [voice] model for every settings_in(); set from --voice
+
+
 def settings_in(folder: Path, **pause) -> config.Settings:
     text = f'[paths]\ncache_dir = "{folder}/cache"\nstate_dir = "{folder}/state"\n'
+    text += f"[voice]\nmodel = {config.toml_value(VOICE)}\n"
     if pause:
         text += "[pause]\n" + "".join(f"{k} = {config.toml_value(v)}\n" for k, v in pause.items())
     return config.parse(text)
@@ -190,14 +195,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folder", type=Path, required=True, help="keeps the rendered clips")
     parser.add_argument("--no-transcripts", action="store_true", help="skip the Whisper check")
+    parser.add_argument("--voice", default="", help="[voice] model: joe (default), heart or a path")
     args = parser.parse_args()
+    global VOICE
+    VOICE = args.voice
     args.folder.mkdir(parents=True, exist_ok=True)
     settings = settings_in(args.folder)
     sessions = sessions_for(settings)
     started = time.perf_counter()
     report = sessions.prepare(prune=False)
     print(f"rendered {report.rendered} clips, {report.cached} cached, "
-          f"in {time.perf_counter() - started:.0f} s (length_scale {settings.voice.length_scale:g})\n")
+          f"in {time.perf_counter() - started:.0f} s (voice {settings.voice.model or 'joe'}, "
+          f"length_scale {settings.voice.length_scale:g})\n")
 
     rows, levels = pace_and_level(sessions)
     print("| script | lines | words a minute | loudness (LUFS) | highest true peak (dBTP) |")

@@ -40,6 +40,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENGINES = ("auto", "two-stage", "vosk", "pocketsphinx", "embedding")
+VOICES = ("joe", "heart")
+"""The voices pi-pause ships (pi_pause.voice.catalogue says what each is)."""
+DEFAULT_VOICE = "joe"
+VOICE_CHOICES = '"joe" (a man\'s voice), "heart" (a woman\'s voice) or the path of a Piper .onnx voice'
+
+
+def is_voice_path(model: str) -> bool:
+    """Is a ``[voice] model`` value a file path (not a packaged voice's name)? A bare
+    word like "emma" is a name: a name pi-pause does not ship is refused, never fetched."""
+    return any(c in model for c in "/.~\\")
+
+
+def _valid_voice(model: str) -> bool:
+    return model in ("",) + VOICES or is_voice_path(model)
 
 
 class ConfigError(UserError):
@@ -108,11 +122,14 @@ class ListenSettings:
 class VoiceSettings:
     """How pi-pause speaks."""
 
-    model: str = ""
-    """Piper voice (.onnx with its .onnx.json beside it); empty means the bundled en_US-joe-medium."""
+    model: str = field(default="", metadata=_rule(VOICE_CHOICES, _valid_voice))
+    """Who speaks: "joe" (Piper en_US-joe-medium, a man's voice), "heart" (hibari's heart, a
+    woman's voice), or the path of any Piper voice (.onnx with its .onnx.json beside it); empty
+    means joe."""
 
     length_scale: float = field(default=1.55, metadata=_between(0.5, 2.0))
-    """Speaking pace: above 1 is slower and calmer, below 1 faster (1.55: about 130 words a minute)."""
+    """Speaking pace: above 1 is slower and calmer, below 1 faster (1.55: about 130 words a minute,
+    with either packaged voice)."""
 
     volume: float = field(default=0.8, metadata=_between(0.0, 1.0))
     """Loudness of speech and chimes, from silent (0) to full scale (1)."""

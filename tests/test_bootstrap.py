@@ -43,12 +43,13 @@ def checkout():
     shutil.rmtree(where)
 
 
-def bootstrap(checkout: Path, sysroot: Path, target: str = "pi") -> subprocess.CompletedProcess:
+def bootstrap(checkout: Path, sysroot: Path, target: str = "pi", stdin=subprocess.DEVNULL,
+              **more_env) -> subprocess.CompletedProcess:
     env = dict(os.environ, PI_PAUSE_DRY_RUN="1", PI_PAUSE_TARGET=target,
-               PI_PAUSE_SYSROOT=str(sysroot))
+               PI_PAUSE_SYSROOT=str(sysroot), **more_env)
     env.pop("SUDO_USER", None)
     return subprocess.run(["bash", str(checkout / "bootstrap.sh"), "run"], capture_output=True,
-                          text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+                          text=True, timeout=60, env=env, stdin=stdin)
 
 
 def plan_and_commands(out: str) -> tuple[str, list[str]]:
@@ -160,6 +161,30 @@ def test_the_tests_get_a_real_mqtt_broker():
     text = (ROOT / "bootstrap.sh").read_text()
     line = next(l for l in text.splitlines() if l.startswith('[ "$what" = test ] && packages+=('))
     assert "mosquitto" in re.findall(r"[\w-]+", line.split("packages+=(")[1])
+
+
+def test_a_pi_set_up_asks_which_voice_at_a_terminal_and_otherwise_keeps_joe(checkout, tmp_path):
+    sudo = "" if os.geteuid() == 0 else "sudo "
+    choose = f"{sudo}{checkout}/.venv/bin/pi-pause --config /etc/pi-pause/config.toml voice"
+    quiet = bootstrap(checkout, tmp_path)  # no terminal: nobody to ask
+    assert "the voice: joe (a man's voice)" in quiet.stdout
+    assert not [c for c in plan_and_commands(quiet.stdout)[1] if c.startswith(choose)]
+    for answer, env, chosen in ((b"heart\n", {}, "heart"), (b"\n", {}, "joe"),
+                                (b"heart\n", {"PI_PAUSE_YES": "1"}, None)):
+        terminal, stdin = os.openpty()
+        os.write(terminal, answer)
+        try:
+            result = bootstrap(checkout, tmp_path, stdin=stdin, **env)
+        finally:
+            os.close(stdin)
+            os.close(terminal)
+        commands = [c for c in plan_and_commands(result.stdout)[1] if c.startswith(choose)]
+        assert commands == ([f"{choose} {chosen}"] if chosen else []), result.stdout[-600:]
+    mine = tmp_path / "etc" / "pi-pause" / "config.toml"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('[voice]\nmodel = "heart"\n')  # chosen before: not asked again
+    again = bootstrap(checkout, tmp_path)
+    assert "the voice:" not in again.stdout
 
 
 def assert_ends_with_the_safety_statement(stdout: str) -> None:

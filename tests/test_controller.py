@@ -403,6 +403,17 @@ def test_a_press_or_the_check_in_cuts_a_voice_sample(rig, trigger):
     assert light.led.value == 1  # the pause's (or check-in's) light, never put out by the sample
 
 
+def test_a_sample_of_a_named_voice_reaches_the_script_and_an_unknown_one_is_refused(rig, tmp_path):
+    controller, sessions, _, _, _ = rig
+    with ControlServer(tmp_path / "control.sock", controller.command) as server:
+        assert request(server.path, "sample heart")["ok"]
+        eventually(lambda: controller.state is State.IDLE)
+        assert request(server.path, "sample joe")["ok"]
+        eventually(lambda: controller.state is State.IDLE)
+        assert "unknown command" in request(server.path, "sample emma")["error"]
+    assert sessions.calls == [("sample", {"voice": "heart"}), ("sample", {"voice": "joe"})]
+
+
 def test_after_a_restart_in_a_break_an_early_press_still_says_the_time_left(tmp_path):
     from pi_pause.service.pause_record import PauseRecord
 

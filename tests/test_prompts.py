@@ -172,7 +172,7 @@ def test_the_voice_guides_every_phase_of_every_cycle(name):
     assert all(p.cue is not None for p in phases)
 
 
-ACTIONS = {"in": ("in", "breathe", "more", "top", "and", "one"),
+ACTIONS = {"in": ("in", "breathe", "more", "top", "and", "one", "fill", "again"),
            "out": ("out", "breathe", "and"), "hold": ("hold",)}
 
 
@@ -218,7 +218,7 @@ def edit(path, old, new):
 
 def test_too_few_variants_names_file_step_and_field(folder):
     edit(folder / "pause.toml", '    "A pause, then. Back {return_time}.",\n', "")
-    edit(folder / "pause.toml", '    "Pausing now. Back together {return_time}.",\n', "")
+    edit(folder / "pause.toml", '    "Time to pause. Back together {return_time}.",\n', "")
     with pytest.raises(PromptError) as info:
         prompts.load(folder)
     assert str(info.value).startswith(f"{folder}/pause.toml: step 1 (say 'return-time'): "
@@ -261,8 +261,8 @@ def test_bad_phase_length_is_named(folder):
 
 
 def test_return_time_in_the_middle_of_a_line_is_refused(folder):
-    edit(folder / "pause.toml", "Pausing now. Back together {return_time}.",
-         "Pausing now. Back {return_time} again.")
+    edit(folder / "pause.toml", "Time to pause. Back together {return_time}.",
+         "Time to pause. Back {return_time} again.")
     with pytest.raises(PromptError, match="mid-sentence"):
         prompts.load(folder)
 

@@ -238,13 +238,24 @@ def test_a_new_voice_keeps_the_old_one_speaking_until_its_clips_are_rendered(rel
 
     slow = SlowVoice()
     r.svc.parts = dataclasses.replace(r.svc.parts, make_sessions=lambda s, player, light, **kw: slow)
-    r.path.write_text(r.base + '[checkin]\ntime = "21:00"\n[voice]\nlength_scale = 1.4\n')
+    r.path.write_text(r.base + '[checkin]\ntime = "21:00"\n[voice]\nmodel = "heart"\n')
     reply = request(r.socket, "reload")
     assert reply["message"] == "settings reloaded; the new voice speaks once its clips are rendered"
     time.sleep(0.1)
     assert r.svc.controller.runner.sessions is first  # still rendering: the old voice speaks
     rendering.set()
     eventually(lambda: r.svc.controller.runner.sessions is slow)
+
+
+def test_a_voice_that_cannot_speak_is_refused_in_one_line_and_the_old_one_speaks_on(reloadable):
+    r = reloadable
+    first = r.svc.controller.runner.sessions
+    gone = r.path.parent / "gone.onnx"
+    r.path.write_text(r.base + f'[voice]\nmodel = "{gone}"\n')
+    reply = request(r.socket, "reload")
+    assert reply == {"ok": False, "error": f"{gone}: no such Piper voice file; set [voice] model "
+                                           'to an .onnx voice, or to "joe" or "heart"'}
+    assert r.svc.settings.voice.model == "" and r.svc.controller.runner.sessions is first
 
 
 def test_the_first_start_listens_and_pauses_while_the_clips_still_render(tmp_path, monkeypatch):

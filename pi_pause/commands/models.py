@@ -77,8 +77,9 @@ def models_list_command(args, settings: config.Settings) -> int:
     hint = describe_missing(settings, Path(args.manifest))
     if hint:
         print(f"  {hint}")
-    voice = settings.voice.model or "the bundled voice en_US-joe-medium"
-    print(f"speaking: {voice} (set [voice] model to an installed .onnx to change it)")
+    voice = settings.voice.model or config.DEFAULT_VOICE
+    print(f"speaking: {voice} (pi-pause voice lists the packaged voices; [voice] model may "
+          "also name an installed .onnx)")
     return 0
 
 

@@ -39,7 +39,7 @@ def render_command(args, settings: config.Settings) -> int:
 
 def say_command(args, settings: config.Settings) -> int:
     from pi_pause import wav
-    from pi_pause.voice.piper_voice import Voice
+    from pi_pause.voice.voice import Voice
 
     if args.out:
         wav.check_writable(args.out)
@@ -70,4 +70,25 @@ def say_command(args, settings: config.Settings) -> int:
     if player.failing:
         raise SpeakerError(f"cannot play through the speaker ({player.last_error}); check "
                            "[voice] output_device, or write a file with --out FILE.wav")
+    return 0
+
+
+def voice_command(args, settings: config.Settings) -> int:
+    """``pi-pause voice``: the packaged voices, the chosen one marked; with a NAME,
+    choose it in the settings file (comments and layout kept)."""
+    from pi_pause.settings_file import SettingsFile
+    from pi_pause.voice import catalogue
+
+    if args.name is None:
+        speaking = catalogue.chosen(settings)
+        for voice in catalogue.PACKAGED.values():
+            mark = "*" if voice.name == speaking else " "
+            print(f"{mark} {voice.name:<6} {voice.about}")
+        if speaking not in catalogue.PACKAGED:
+            print(f"* {speaking} (a Piper voice of your own)")
+        return 0
+    path = args.config or config.DEFAULT_CONFIG_PATH
+    SettingsFile(path).change({("voice", "model"): args.name})  # refused in one line if unknown
+    print(f"voice: {args.name}, in {path}; a running service speaks with it after "
+          "'sudo systemctl reload pi-pause' (its clips render first, the old voice speaks meanwhile)")
     return 0

@@ -9,7 +9,8 @@ reads one line back::
 
 Commands: ``pause``, ``checkin``, ``stop`` (the same as a long button press),
 ``status``, ``reload`` (read the settings file again; also on SIGHUP) and ``sample``
-(speak a short sample with the voice in force, when idle). That is the whole protocol, so home automation can use it too, e.g.
+(speak a short sample with the voice in force, when idle; ``sample heart`` and
+``sample joe`` with that packaged voice, to hear it before choosing it). That is the whole protocol, so home automation can use it too, e.g.
 ``echo '{"command": "status"}' | socat - UNIX-CONNECT:/run/pi-pause/control.sock``.
 
 Only the service's user and group may connect: the socket file is mode 0660
@@ -35,11 +36,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from pi_pause import config
 from pi_pause.errors import UserError
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("pause", "checkin", "stop", "status", "reload", "sample")
+SAMPLES = tuple(f"sample {voice}" for voice in config.VOICES)
+COMMANDS = ("pause", "checkin", "stop", "status", "reload", "sample", *SAMPLES)
 MAX_REQUEST = 1024
 REQUEST_SECONDS = 2.0  # for the whole request, not each read
 MAX_CLIENTS = 32      # connections served at once; more are told "busy"

@@ -326,13 +326,14 @@ class Controller:
                         "error": f"a {_noun(state)} is in progress; try again later"}
             self._begin_checkin("'trigger checkin'")
             return {"ok": True, **self.status(), "message": "check-in started"}
-        if name == "sample":
+        if name == "sample" or name.startswith("sample "):  # "sample heart": that voice's
             if state is not State.IDLE:
                 return {"ok": False, "state": state.value,
                         "error": f"a {_noun(state)} is in progress; try the sample afterwards"}
             self._set(State.SAMPLING, deadline=None, back=None)
             log.info("voice sample")
-            self.runner.start("sample", {})
+            voice = name.partition(" ")[2]
+            self.runner.start("sample", {"voice": voice} if voice else {})
             return {"ok": True, **self.status(), "message": "playing a voice sample"}
         return {"ok": False, "error": f"unknown command {name!r}"}
 

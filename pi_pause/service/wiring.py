@@ -48,6 +48,7 @@ from pi_pause.service.parts import Parts, real_parts
 from pi_pause.service.pause_record import FILE_NAME as PAUSE_FILE, PauseRecord
 from pi_pause.service.simulation import Keyboard, ShownLight, ShownWords, SilentSpeaker, WavInput
 from pi_pause.progress import Progress
+from pi_pause.voice.catalogue import problem as voice_problem
 from pi_pause.voice.session_clock import AnyEvent
 
 log = logging.getLogger(__name__)
@@ -276,12 +277,12 @@ class Service:
     def reload(self) -> dict:
         """Read the settings file again and use it without a restart (``reload``, SIGHUP).
 
-        A file that does not parse is refused with its one-line error and the running
-        settings stay in force. A phrase the ear cannot use does not hold the rest back:
-        the other settings are taken up, the spotter in use (if any) goes on listening,
-        and the reply says why the phrase was not (so a later reload is never stuck
-        behind it). A service that started deaf listens as soon as a reload brings a
-        phrase it can hear. New phrases are heard from
+        A file that does not parse, or a voice that cannot speak, is refused with its
+        one-line error and the running settings stay in force. A phrase the ear cannot use
+        does not hold the rest back: the other settings are taken up, the spotter in use (if
+        any) goes on listening, and the reply says why the phrase was not (so a later reload
+        is never stuck behind it). A service that started deaf listens as soon as a reload
+        brings a phrase it can hear. New phrases are heard from
         the next frame; a new check-in time and break length apply at once; new voice and
         breathing settings from the first script after their clips are rendered (in the
         background: that can take minutes on a Pi, and the old clips speak meanwhile).
@@ -293,6 +294,10 @@ class Service:
             old = self.settings
             try:
                 new = config.load(self.options.config)
+                if new.voice.model != old.voice.model:
+                    problem = voice_problem(new)  # e.g. a Piper voice file not there
+                    if problem is not None:
+                        raise UserError(problem)
             except UserError as exc:
                 log.warning("settings not reloaded: %s", exc)
                 return {"ok": False, "error": str(exc)}

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from pi_pause.dirs import remove_stale_temporaries, write_atomically
-from pi_pause.voice.piper_voice import Clip, Voice
+from pi_pause.voice.voice import Clip, Voice
 
 log = logging.getLogger(__name__)
 

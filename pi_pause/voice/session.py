@@ -21,6 +21,11 @@ Two placeholders are said from clips of their own, rendered in advance: the
 return time (``context["return_time"]``, a datetime) and the time left in a
 break (``context["remaining"]``, whole minutes).
 
+The "sample" script (the settings page's "hear a sample") may name another
+packaged voice, ``context={"voice": "heart"}``: its few clips are rendered
+by ``prepare()`` too, for every packaged voice, so the couple can compare
+voices before choosing one.
+
 Clips come from the render cache. The service should call ``prepare()`` once
 at start-up (a background thread is fine): it renders whatever is missing,
 loading Piper only if something is, then lets Piper's memory go. A clip still
@@ -32,6 +37,7 @@ breathing cue, is left out, so that the light starts the breathing on time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -41,7 +47,9 @@ from typing import Callable
 import numpy as np
 
 from pi_pause import config, dirs
+from pi_pause.errors import UserError
 from pi_pause.voice.breathing import LOW, cycles_for, timeline
+from pi_pause.voice.catalogue import PACKAGED, chosen
 from pi_pause.voice.clip_cache import ClipCache, RenderReport
 from pi_pause.voice.chime import chime
 from pi_pause.voice.session_clock import AnyEvent, RealClock
@@ -50,7 +58,7 @@ from pi_pause.voice.rotation import Rotation
 from pi_pause.voice.prompts import load as load_prompts
 from pi_pause.voice.spoken_time import grid
 from pi_pause.wallclock import return_time
-from pi_pause.voice.piper_voice import Clip, Voice
+from pi_pause.voice.voice import Clip, Voice
 
 log = logging.getLogger(__name__)
 
@@ -123,18 +131,35 @@ class Sessions:
         # Told each line as the voice starts saying it (a laptop trial prints them). Only
         # the device's own words from prompts/*.toml: nothing heard ever passes here.
         self.on_words: Callable[[str], None] | None = None
+        self._sample_caches: dict[str, ClipCache | None] = {}  # other packaged voices
+
+    def voice_cache(self, voice: str | None) -> ClipCache | None:
+        """The cache that speaks packaged voice ``voice`` (None: the voice in force), or
+        None when that voice cannot be used here (a package missing)."""
+        if voice is None or voice == chosen(self.settings):
+            return self.cache
+        if voice not in PACKAGED:
+            raise ValueError(f"unknown voice {voice!r}; expected one of {', '.join(PACKAGED)}")
+        if voice not in self._sample_caches:
+            try:
+                self._sample_caches[voice] = ClipCache(
+                    self.cache.directory, Voice.from_settings(self.settings, voice))
+            except UserError as exc:
+                log.warning("the %s voice cannot give a sample (%s)", voice, exc)
+                self._sample_caches[voice] = None
+        return self._sample_caches[voice]
 
     # -- preparing ---------------------------------------------------------
 
-    def texts(self) -> list[str]:
-        """Every clip the scripts can need with the current settings."""
+    def texts(self, kinds=KINDS) -> list[str]:
+        """Every clip the scripts ``kinds`` can need with the current settings."""
         out: list[str] = []
         tails = {
             "return_time": [self._time_text(dt.datetime.combine(dt.date.today(), t))
                             for t in grid()],
             "remaining": [self._length_text(n) for n in self._remaining_said()],
         }
-        for kind in KINDS:
+        for kind in kinds:
             for step in self.prompts.scripts[kind]:
                 if isinstance(step, Say):
                     late = step.late.variants if step.late is not None else ()
@@ -156,18 +181,39 @@ class Sessions:
         """Render every clip not yet cached (loading Piper only if needed), then let Piper go.
         Setting ``stop`` ends it early; ``progress(done, total)`` follows it
         (see :meth:`ClipCache.render`)."""
-        started = time.monotonic()
+        started = time.perf_counter()
+        began = time.monotonic()
+        texts = self.texts()
 
         def follow(done: int, total: int) -> None:
-            self._preparing = (done, total, started)  # for a pause that starts meanwhile
+            self._preparing = (done, total, began)  # for a pause that starts meanwhile
             if progress is not None:
                 progress(done, total)
         try:
-            report = self.cache.render(self.texts(), prune=prune, stop=stop, progress=follow)
+            report = self.cache.render(texts, prune=False, stop=stop, progress=follow)
         finally:
             self._preparing = None
         self.cache.voice.unload()
-        return report
+        keep = {self.cache.path(t).name for t in texts}
+        samples = self.texts(("sample",))
+        for name in PACKAGED:
+            cache = self.voice_cache(name)
+            if cache is self.cache or cache is None or (stop is not None and stop.is_set()):
+                continue
+            keep |= {cache.path(t).name for t in samples}
+            try:
+                other = cache.render(samples, prune=False, stop=stop)
+            except Exception as exc:  # another voice's sample must never cost this voice its clips
+                log.warning("the %s voice's sample could not be rendered (%s)", name, exc)
+                continue
+            finally:
+                cache.voice.unload()
+            report = dataclasses.replace(report, rendered=report.rendered + other.rendered,
+                                         cached=report.cached + other.cached,
+                                         repaired=report.repaired + other.repaired)
+        stopped = stop is not None and stop.is_set()
+        pruned = self.cache.prune(keep) if prune and not stopped else 0
+        return dataclasses.replace(report, pruned=pruned, seconds=time.perf_counter() - started)
 
     def preparing(self) -> str | None:
         """While :meth:`prepare` renders (a first start): how far it is, in words; else None."""
@@ -188,18 +234,20 @@ class Sessions:
         if kind not in self.prompts.scripts:
             raise ValueError(f"unknown script {kind!r}; expected one of {', '.join(KINDS)}")
         script = self.prompts.scripts[kind]
+        cache = self.voice_cache(context.get("voice")) if kind == "sample" else self.cache
         light = _NoLight() if kind in UNLIT else self.light
         light.on()  # first, before anything that could take time
         stop = AnyEvent(cancel, skip)
         # While the voice is still being prepared (a first start), a line not rendered yet
         # before a breathing script's first breath is left unsaid (it renders meanwhile):
         # the light starts the breathing on time.
-        run = _Run(self, cancel, skip, stop, context, light,
+        run = _Run(self, cancel, skip, stop, context, light, cache or self.cache,
                    before_breath=any(isinstance(step, Breathe) for step in script))
+        ahead = run.render_ahead(script)
         try:
-            for step in script:
+            for index, step in enumerate(script):
                 try:
-                    run.step(step)
+                    run.step(step, index)
                 except _Skipped:
                     skip.clear()
             if kind not in KEEPS_LIGHT:
@@ -210,6 +258,7 @@ class Sessions:
             light.off()  # e.g. a broken voice while rendering a missing clip
             raise
         finally:
+            ahead.set()
             # Saved here, in this thread, after the voice and the light have stopped (so
             # it never delays a stop), and before the runner reports the end: a SIGTERM
             # that follows cannot kill a half-done save (the service waits for it).
@@ -246,29 +295,30 @@ class Sessions:
         return sorted({said_remaining(n) for n in range(max(1, longest - EARLY_MINUTES - 5),
                                                          longest + 1)})
 
-    def _words(self, variant: str, context: dict) -> str:
-        """The line as it is said, its placeholders filled."""
+    def _pieces(self, variant: str, context: dict) -> list[str]:
+        """The texts of the clips one spoken line is made of: its words, then a time."""
         head, tail = self._split(variant)
         if tail is None:
-            return head
-        return f"{head} {self._tail_text(tail, context)}".strip()
-
-    def _tail_text(self, tail: str, context: dict) -> str:
+            return [head]
         if tail == "remaining":
-            return self._length_text(said_remaining(context.get("remaining", 1)))
-        when = context.get("return_time") or return_time(
-            dt.datetime.now(), self.settings.pause.break_minutes)
-        return self._time_text(when)
+            said = self._length_text(said_remaining(context.get("remaining", 1)))
+        else:
+            when = context.get("return_time") or return_time(
+                dt.datetime.now(), self.settings.pause.break_minutes)
+            said = self._time_text(when)
+        return ([head] if head else []) + [said]
+
+    def _words(self, variant: str, context: dict) -> str:
+        """The line as it is said, its placeholders filled."""
+        return " ".join(self._pieces(variant, context))
 
     def _speech(self, variant: str, context: dict, clip) -> Clip:
         """The clip for one spoken line; ``clip(text)`` fetches (or renders) one piece."""
-        head, tail = self._split(variant)
-        if tail is None:
-            return clip(head)
-        said = self._tail_text(tail, context)
-        parts = [p for p in ([clip(head)] if head else []) + [clip(said)] if p.samples.size]
+        parts = [p for p in (clip(text) for text in self._pieces(variant, context)) if p.samples.size]
         if not parts:
             return _NOTHING
+        if len(parts) == 1:
+            return parts[0]
         rate = parts[0].rate
         gap = np.zeros(int(JOIN_SECONDS * rate), np.int16)
         joined = [parts[0].samples] + [a for p in parts[1:] for a in (gap, p.samples)]
@@ -278,21 +328,64 @@ class Sessions:
 class _Run:
     """One run of a script: the cancel/skip flags and the step players."""
 
-    def __init__(self, sessions: Sessions, cancel, skip, stop, context, light,
+    def __init__(self, sessions: Sessions, cancel, skip, stop, context, light, cache: ClipCache,
                  before_breath: bool = False):
         self.s, self.cancel, self.skip, self.stop, self.context = sessions, cancel, skip, stop, context
+        self.cache = cache  # the voice in force, or another voice's for its sample
+        self.picks: dict[int, str] = {}  # step index -> the variant picked ahead of time
         self.clock = sessions.clock
         self.light = light
         self.before_breath = before_breath  # a breathing script whose first breath is to come
         self.breathed = 0  # breathing cycles so far in this script
 
-    def step(self, step) -> None:
+    def render_ahead(self, steps) -> threading.Event:
+        """With a cold cache (a first start, a new voice), render the clips of the coming
+        lines and of the first breaths in a helper thread, in the order they are said, so
+        they render while the voice speaks instead of between lines (the first breath comes
+        within 10 s of the trigger even then). Setting the returned event stops it after
+        the clip in hand."""
+        done = threading.Event()
+        # Every line's variant is picked at the start, warm or cold, so the picks (and the
+        # clips they need) never depend on what the cache holds.
+        self.picks = {i: self._pick(st) for i, st in enumerate(steps) if isinstance(st, Say)}
+        if not self.picks:
+            return done
+        first = self.s._pieces(self.picks[min(self.picks)], self.context)[0]
+        if self.cache.load(first) is not None:
+            return done  # warm: nothing to do ahead
+        texts: list[str] = []
+        breathed = False
+        for index, step in enumerate(steps):
+            if isinstance(step, Say):
+                texts += self.s._pieces(self.picks[index], self.context)
+            elif isinstance(step, Breathe) and not breathed:
+                breathed = True  # the first breath's cues, every variant: any may be picked
+                for phase in self.s._pattern(step).phases:
+                    if phase.cue is not None and (self.s.settings.pause.holds or phase.breath != "hold"):
+                        texts += phase.cue.variants
+
+        def render() -> None:
+            for text in dict.fromkeys(texts):
+                if done.is_set():
+                    return
+                try:
+                    self.cache.get(text)
+                except Exception:  # said by the step itself when it comes (or its silence)
+                    return
+
+        threading.Thread(target=render, name="render-ahead", daemon=True).start()
+        return done
+
+    def _pick(self, step: Say) -> str:
+        today = self.context.get("today") or dt.date.today()
+        line = step.for_context(self.context)  # e.g. the words for a return after a restart
+        return self.s.rotation.pick(line, today=today, days=step.no_repeat_days)
+
+    def step(self, step, index: int | None = None) -> None:
         self._check()
         if isinstance(step, Say):
             start = self.clock.now()
-            today = self.context.get("today") or dt.date.today()
-            line = step.for_context(self.context)
-            variant = self.s.rotation.pick(line, today=today, days=step.no_repeat_days)
+            variant = self.picks.pop(index, None) or self._pick(step)
             clip = self.s._speech(variant, self.context, self._clip)
             self._play(clip, self.s._words(variant, self.context))
             self._wait_until(start + clip.seconds + step.after)
@@ -365,7 +458,7 @@ class _Run:
         (``in_time``), or a missing line before a breathing script's first breath, is left
         out instead: rendering it could hold the breathing back by many seconds. The
         preparation renders it for next time."""
-        cache = self.s.cache
+        cache = self.cache
         found = cache.load(text)
         if found is not None:
             return found

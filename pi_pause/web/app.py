@@ -59,9 +59,12 @@ GROUPS = {
     "checkin": (("checkin", "enabled"), ("checkin", "time"), ("checkin", "days")),
     "pause": tuple(("pause", f.name) for f in dataclasses.fields(config.PauseSettings)
                    if f.name in ("break_minutes", "breathing", "breathing_minutes")),
-    "voice": (("voice", "length_scale"), ("voice", "volume")),
+    "voice": (("voice", "model"), ("voice", "length_scale"), ("voice", "volume")),
     "mqtt": tuple(("mqtt", f.name) for f in dataclasses.fields(config.MqttSettings)),
 }
+# The voices in the menu, each with a "hear it" button (the service plays `sample NAME`).
+VOICE_LABELS = {"joe": "Joe: a man's voice", "heart": "Heart: a woman's voice"}
+SAMPLES = {f"sample {name}": label.split(":")[0] for name, label in VOICE_LABELS.items()}
 
 Ask = Callable[[str], dict]
 PhraseCheck = Callable[[tuple[str, ...]], dict]  # the phrases -> `pi-pause phrase check --json`'s verdict
@@ -150,12 +153,14 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
                                about_breathing=page_words.BREATHING, paces=page_words.PACES,
                                when=lambda iso: page_words.when(iso, moment),
                                left=page_words.minutes_left,
+                               voices=VOICE_LABELS, samples=SAMPLES,
+                               voice=settings.voice.model or config.DEFAULT_VOICE,
                                checked=session.pop("checked", None))
 
     @app.post("/action")
     def action():
         what = request.form.get("what", "")
-        if what not in ACTIONS and what != "sample":
+        if what not in ACTIONS and what != "sample" and what not in SAMPLES:
             abort(400, "unknown action")
         reply = _ask(ask, what)
         flash(reply.get("message") or reply.get("error") or "done", "ok" if reply.get("ok") else "error")
@@ -178,6 +183,8 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
                 wanted = {("listen", "phrases"): tuple(verdict["phrases"])}
             else:
                 wanted = {field: _value(field, request.form) for field in GROUPS[group]}
+            if wanted.get(("voice", "model")) == config.DEFAULT_VOICE and not current.voice.model:
+                wanted[("voice", "model")] = ""  # joe, as before: nothing to write
             # Only what differs is written: a value left at its default stays out of the file.
             changes = {(s, k): v for (s, k), v in wanted.items() if getattr(getattr(current, s), k) != v}
             if not changes:
