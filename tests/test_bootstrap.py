@@ -220,9 +220,9 @@ def test_run_elsewhere_than_a_pi_starts_the_service_in_the_foreground(checkout, 
     assert not [c for c in commands if "systemctl" in c or "apt-get install" in c and "lgpio" in c]
 
 
-def test_bootstrap_passes_bash_n_and_shellcheck():
+def test_the_shell_scripts_pass_bash_n_and_shellcheck():
     # shellcheck comes with `./bootstrap.sh test` (its apt packages).
-    for script in (ROOT / "bootstrap.sh", ROOT / ".ci" / "run"):
+    for script in (ROOT / "bootstrap.sh", ROOT / ".ci" / "run", ROOT / "benchmarks" / "arm64.sh"):
         subprocess.run(["bash", "-n", str(script)], check=True)
         lint = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True)
         assert lint.returncode == 0, lint.stdout

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# The README's set-up and commands on 64-bit ARM (the Pi's processor), under emulation.
+#
+#   sudo benchmarks/arm64.sh            # everything below; prints a report at the end
+#
+# Not part of CI: it takes an hour or more on a small machine. Run as root (chroot, mounts).
+#
+# 1. Builds a Debian 12 (bookworm) arm64 root with Debian's own tools: debootstrap with
+#    qemu-user-static through binfmt_misc. Bookworm is what Raspberry Pi OS Bookworm is
+#    built from: the same glibc (2.36) and Python (3.11). The root is cached in
+#    $PI_PAUSE_ARM64_CACHE (default ~/.cache/pi-pause-arm64), so a second run reuses it.
+#    The Debian mirror is this machine's own, read from /etc/apt/sources.list*; pip's
+#    index (and certificate bundle) are this machine's pip settings, read at run time.
+# 2. Puts a clone of this checkout's HEAD (committed work only) at /opt/pi-pause in it.
+# 3. Sets it up the way a Pi would. `./bootstrap.sh run` cannot finish in a chroot: no
+#    systemd to install the unit into, and python3-lgpio comes from the Raspberry Pi OS
+#    archive, not Debian's. So it shows bootstrap's Pi plan (PI_PAUSE_DRY_RUN=1
+#    PI_PAUSE_TARGET=pi) and then runs its Python steps by hand, as docs/setup-pi.md's
+#    "By hand" lists them: /usr/bin/python3 -m venv --system-site-packages .venv, then
+#    pip install -e . (with the [test] extra, for step 4's tests).
+# 4. Runs, on ARM: pi-pause doctor; pi-pause say + detect --json; the same two-stage ear on
+#    noisy recordings made here on x86-64 (benchmarks/arm64_compare.py clips), compared
+#    with this machine's run on the same files; pi-pause preview pause (Piper through
+#    onnxruntime); and the tests that cover the compiled parts.
+#
+# Emulated steps run under `nice -n 19`. The x86 side uses this checkout's .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+here=$(pwd -P)
+cache=${PI_PAUSE_ARM64_CACHE:-$HOME/.cache/pi-pause-arm64}
+root=$cache/root
+work=$cache/run                     # this run's recordings and results
+suite=bookworm
+nice_run=(nice -n 19)
+# The tests that load the compiled parts: PocketSphinx and Vosk-ko (test_spotter), the
+# ctranslate2 verifier (test_verifier, test_two_stage), the openWakeWord embedding
+# (test_embedding_spotter), Piper (test_preview), the doctor (test_doctor).
+tests=${PI_PAUSE_ARM64_TESTS:-tests/test_verifier.py tests/test_two_stage.py tests/test_spotter.py tests/test_embedding_spotter.py tests/test_preview.py tests/test_doctor.py}
+
+say() { printf '\n==> %s\n' "$*"; }
+[ "$(id -u)" -eq 0 ] || { echo "run as root: it builds a chroot (sudo $0)" >&2; exit 2; }
+[ -x .venv/bin/python ] || { echo "no .venv here: run ./bootstrap.sh test first (the x86 side)" >&2; exit 2; }
+
+# -- the tools, from Debian ---------------------------------------------------------
+need=()
+command -v debootstrap >/dev/null || need+=(debootstrap)
+[ -x /usr/bin/qemu-aarch64-static ] || need+=(qemu-user-static)
+command -v update-binfmts >/dev/null || need+=(binfmt-support)
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+[ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64
+# F (fix binary): the kernel opens qemu once, so it works inside the chroot without a copy.
+grep -q '^flags:.*F' /proc/sys/fs/binfmt_misc/qemu-aarch64 \
+  || { echo "binfmt qemu-aarch64 lacks the F flag; reinstall qemu-user-static" >&2; exit 1; }
+
+# -- where packages come from: this machine's own settings ---------------------------
+# The first Debian source that serves $suite itself (not -security, not -updates).
+mirror=$(python3 - "$suite" <<'EOF'
+import glob, sys
+suite = sys.argv[1]
+found = []
+for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*")):
+    try:
+        text = open(path).read()
+    except OSError:
+        continue
+    if path.endswith(".sources"):  # deb822 stanzas
+        for stanza in text.split("\n\n"):
+            fields = {}
+            for line in stanza.splitlines():
+                if ":" in line and not line.startswith(("#", " ")):
+                    key, _, value = line.partition(":")
+                    fields[key.strip().lower()] = value.split()
+            if "deb" in fields.get("types", []) and suite in fields.get("suites", []):
+                found += fields.get("uris", [])
+    else:  # one-line format
+        for line in text.splitlines():
+            words = [w for w in line.split() if not w.startswith("[")]
+            if len(words) >= 3 and words[0] == "deb" and words[2] == suite:
+                found.append(words[1])
+print(next((u for u in found if "security" not in u), ""))
+EOF
+)
+[ -n "$mirror" ] || { echo "no Debian $suite source in /etc/apt/sources.list*" >&2; exit 1; }
+# pip: an index named in this machine's pip settings (PIP_INDEX_URL wins), else pip's default.
+# Local file:// indexes hold x86 wheels only, so they are not passed on.
+index=${PIP_INDEX_URL:-$(.venv/bin/python -m pip config get global.index-url 2>/dev/null || true)}
+case "$index" in file:*) index="" ;; esac
+cert=${PIP_CERT:-$(.venv/bin/python -m pip config get global.cert 2>/dev/null || true)}
+
+# -- the arm64 root -----------------------------------------------------------------
+mkdir -p "$cache" "$work"
+if [ ! -e "$root/.pi-pause-root" ]; then
+  say "building a Debian $suite arm64 root in $root (debootstrap under qemu; long, once)"
+  rm -rf "$root.tmp"
+  "${nice_run[@]}" debootstrap --arch=arm64 --variant=minbase \
+    --include=python3,python3-venv,python3-pip,python3-dev,build-essential,git,ca-certificates,libportaudio2,alsa-utils,espeak-ng \
+    "$suite" "$root.tmp" "$mirror"
+  rm -rf "$root" && mv "$root.tmp" "$root"
+  touch "$root/.pi-pause-root"
+else
+  say "reusing the arm64 root in $root"
+fi
+
+mounts=()
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+  local i
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+for m in proc sys dev dev/pts; do
+  if ! mountpoint -q "$root/$m"; then
+    case $m in
+      proc) mount -t proc proc "$root/proc" ;;
+      *) mount --rbind "/$m" "$root/$m"; mount --make-rslave "$root/$m" ;;
+    esac
+    mounts+=("$root/$m")
+  fi
+done
+cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+[ -n "$cert" ] && [ -f "$cert" ] && cp "$cert" "$root/etc/pi-pause-arm64-ca.crt"
+
+inside() {  # a command in the arm64 root, as on the Pi, from /opt/pi-pause
+  "${nice_run[@]}" chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+    PATH=/opt/pi-pause/.venv/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    ${index:+PIP_INDEX_URL=$index} ${cert:+PIP_CERT=/etc/pi-pause-arm64-ca.crt} \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
+    /bin/bash -c "cd /opt/pi-pause && $1"
+}
+
+# -- a clone of this checkout -------------------------------------------------------
+say "cloning $(git rev-parse --short HEAD) into $root/opt/pi-pause"
+if [ -d "$root/opt/pi-pause/.git" ]; then  # keep its .venv: only the code changes
+  git -C "$root/opt/pi-pause" fetch -q "$here" HEAD
+  git -C "$root/opt/pi-pause" reset -q --hard FETCH_HEAD
+else
+  git clone -q "$here" "$root/opt/pi-pause"
+fi
+
+say "arm64: the system"
+# shellcheck disable=SC2016  # expanded inside the root
+inside 'uname -m; . /etc/os-release; echo "$PRETTY_NAME"; ldd --version | head -1; /usr/bin/python3 --version'
+
+say "arm64: what ./bootstrap.sh run would do on a Pi (dry run: no systemd in a chroot)"
+inside 'PI_PAUSE_DRY_RUN=1 PI_PAUSE_TARGET=pi ./bootstrap.sh run | sed -n "1,/^Then it checks/p"'
+
+say "arm64: its Python steps, by hand (docs/setup-pi.md, \"By hand\")"
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+inside "if [ \"\$(cat .venv/.arm64-installed 2>/dev/null)\" != $want ]; then
+          /usr/bin/python3 -m venv --system-site-packages .venv &&
+          .venv/bin/python -m pip install -q --upgrade pip &&
+          .venv/bin/python -m pip install -q -e '.[test]' && echo $want > .venv/.arm64-installed
+        else echo 'already installed (pyproject.toml unchanged)'; fi
+        grep include-system-site-packages .venv/pyvenv.cfg
+        .venv/bin/python -m pip list 2>/dev/null | grep -i -E '^(numpy|ctranslate2|onnxruntime|pocketsphinx|vosk|pyopen-wakeword|piper-tts|tokenizers|soxr) '"
+
+# -- the recordings, made here (x86-64) ---------------------------------------------
+say "x86-64: noisy recordings (benchmarks/arm64_compare.py clips)"
+rm -rf "$work/clips" && mkdir -p "$work/clips"
+nice -n 10 .venv/bin/python -m benchmarks.arm64_compare clips "$work/clips"
+rm -rf "$root/opt/recordings" && cp -r "$work/clips" "$root/opt/recordings"
+
+say "arm64: pi-pause doctor (no microphone or speaker in a chroot; GPIO is the stand-in)"
+inside 'pi-pause doctor' || true
+
+say "arm64: pi-pause say + detect"
+inside 'pi-pause say "let'"'"'s take a pause" --out /opt/recordings/p.wav && pi-pause detect /opt/recordings/p.wav --json'
+cp "$root/opt/recordings/p.wav" "$work/clips/p.wav"
+
+say "arm64: pi-pause detect --json on each noisy recording"
+# shellcheck disable=SC2016  # expanded inside the root
+inside 'for f in /opt/recordings/*.wav; do echo "$(basename "$f"): $(pi-pause detect "$f" --json | tr "\n" " ")"; done'
+
+say "arm64: every verifier score on each recording"
+inside 'python -m benchmarks.arm64_compare scores /opt/recordings/*.wav --json /opt/recordings/arm64.json'
+cp "$root/opt/recordings/arm64.json" "$work/arm64.json"
+
+say "x86-64: the same recordings"
+nice -n 10 .venv/bin/python -m benchmarks.arm64_compare scores "$work"/clips/*.wav --json "$work/x86.json"
+
+say "x86-64 against arm64"
+compared=0
+.venv/bin/python -m benchmarks.arm64_compare compare "$work/x86.json" "$work/arm64.json" || compared=$?
+
+say "arm64: pi-pause preview pause (Piper through onnxruntime; breathing_minutes = 1 to save time)"
+inside 'printf "[pause]\nbreathing_minutes = 1\n" > /tmp/short.toml &&
+        pi-pause --config /tmp/short.toml preview pause --out /tmp/x.wav | tail -1 &&
+        python -c "import wave; w = wave.open(\"/tmp/x.wav\"); print(w.getnframes() / w.getframerate(), \"s at\", w.getframerate(), \"Hz\")"'
+
+say "arm64: the tests that load the compiled parts"
+# Their Korean test speech comes from espeak-ng, as bootstrap.sh's test packages have it.
+inside 'dpkg -s espeak-ng >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; }'
+inside "python -m pytest -q -p no:cacheprovider $tests" || { echo "some tests failed on arm64"; compared=1; }
+
+say "done: results in $work"
+exit "$compared"
