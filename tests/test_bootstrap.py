@@ -261,3 +261,28 @@ def test_the_default_settings_file_and_the_setup_guide_carry_the_safety_statemen
         text = " ".join(path.read_text().replace("#", " ").replace(">", " ").split())
         assert "not for abusive situations" in text, path
         assert "800-799-7233" in text and "88788" in text, path
+
+
+@pytest.mark.parametrize("tool, answer, said", [
+    ("getconf", "glibc 2.31", "this system has glibc 2.31; pyopen-wakeword's wheel needs 2.35 or newer"),
+    ("python3", "3.9", "this system's Python is 3.9; pi-pause needs 3.11 or newer"),
+])
+def test_an_older_system_is_named_before_anything_is_installed(checkout, tmp_path, tool, answer, said):
+    # Raspberry Pi OS Bullseye: glibc 2.31 and Python 3.9. Stand-ins on PATH answer as it would.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / tool).write_text(f"#!/bin/sh\necho '{answer}'\n")
+    (bin_dir / tool).chmod(0o755)
+    env = dict(os.environ, PI_PAUSE_DRY_RUN="1", PI_PAUSE_TARGET="dev",
+               PATH=f"{bin_dir}:{os.environ['PATH']}")
+    result = subprocess.run(["bash", str(checkout / "bootstrap.sh"), "run"], capture_output=True,
+                            text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    first, *rest = result.stderr.splitlines()
+    assert first == f"pi-pause: {said}."
+    assert "Raspberry Pi OS Lite (64-bit), Bookworm or later" in rest[0]
+    assert "docs/setup-pi.md" in rest[1]
+
+
+def test_this_build_machine_is_new_enough(checkout, tmp_path):
+    result = bootstrap(checkout, tmp_path)
+    assert "pi-pause: this" not in result.stderr
