@@ -132,6 +132,38 @@ inside() {  # a command in the arm64 root, as on the Pi, from /opt/pi-pause
     /bin/bash -c "cd /opt/pi-pause && $1"
 }
 
+# -- an instruction counter: benchmarks/insn_count/insn_count.c, a QEMU plugin -----------
+# Debian's qemu-user (the dynamic build; the static one cannot load plugins) accepts
+# -plugin but ships no plugins, so this builds one against QEMU's plugin header, taken
+# from Debian's own qemu source package. Prints why not, and fails, when it cannot.
+build_counter() {
+  local plugin=$cache/insn_count.so src=$cache/qemu-src header lib
+  if [ ! -f "$plugin" ] || [ benchmarks/insn_count/insn_count.c -nt "$plugin" ]; then
+    { dpkg -s qemu-user gcc libglib2.0-dev pkg-config >/dev/null 2>&1 \
+        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user gcc libglib2.0-dev pkg-config; } >&2 \
+      || { echo "cannot install qemu-user and a compiler"; return 1; }
+    header=$(find "$src" -name qemu-plugin.h 2>/dev/null | head -1)
+    if [ -z "$header" ]; then
+      mkdir -p "$src/lists/partial"
+      echo "deb-src $mirror $suite main" > "$src/sources.list"
+      local apt_src=(-o Dir::Etc::SourceList="$src/sources.list" -o Dir::Etc::SourceParts=/dev/null
+                     -o Dir::State::Lists="$src/lists")
+      (cd "$src" && apt-get "${apt_src[@]}" update -qq && apt-get "${apt_src[@]}" source --download-only qemu) >&2 \
+        || { echo "cannot download Debian's qemu source"; return 1; }
+      tar -C "$src" -xJf "$src"/qemu_*.orig.tar.xz --wildcards '*/include/qemu/qemu-plugin.h'
+      header=$(find "$src" -name qemu-plugin.h | head -1)
+    fi
+    # shellcheck disable=SC2046  # pkg-config's flags are words
+    gcc -shared -fPIC -O2 $(pkg-config --cflags glib-2.0) -I "$(dirname "$header")" \
+      -o "$plugin" benchmarks/insn_count/insn_count.c >&2 || { echo "the plugin does not compile"; return 1; }
+  fi
+  rm -rf "$root/opt/qemu-count" && mkdir -p "$root/opt/qemu-count"
+  cp /usr/bin/qemu-aarch64 "$plugin" "$root/opt/qemu-count/"
+  for lib in $(ldd /usr/bin/qemu-aarch64 | awk '/=> \// {print $3}'); do cp -L "$lib" "$root/opt/qemu-count/"; done
+  cp -L /lib64/ld-linux-x86-64.so.2 "$root/opt/qemu-count/ld.so"
+  echo "$plugin"
+}
+
 # -- a clone of this checkout -------------------------------------------------------
 say "cloning $(git rev-parse --short HEAD) into $root/opt/pi-pause"
 if [ -d "$root/opt/pi-pause/.git" ]; then  # keep its .venv: only the code changes
@@ -175,8 +207,18 @@ say "arm64: pi-pause detect --json on each noisy recording"
 # shellcheck disable=SC2016  # expanded inside the root
 inside 'for f in /opt/recordings/*.wav; do echo "$(basename "$f"): $(pi-pause detect "$f" --json | tr "\n" " ")"; done'
 
-say "arm64: every verifier score on each recording"
-inside 'python -m benchmarks.arm64_compare scores /opt/recordings/*.wav --json /opt/recordings/arm64.json'
+say "arm64: every verifier score on each recording, counting instructions"
+if counter=$(build_counter); then
+  # The dynamic qemu-aarch64 with the plugin, run inside the root through its own x86 loader.
+  inside "exec /opt/qemu-count/ld.so --library-path /opt/qemu-count /opt/qemu-count/qemu-aarch64 \
+            -plugin /opt/qemu-count/insn_count.so,out=/opt/recordings/marks.txt \
+            /opt/pi-pause/.venv/bin/python -m benchmarks.arm64_compare scores /opt/recordings/*.wav \
+            --json /opt/recordings/arm64.json"
+  inside 'python -m benchmarks.arm64_compare counts /opt/recordings/arm64.json /opt/recordings/marks.txt'
+else
+  echo "no instruction counter ($counter); scores only"
+  inside 'python -m benchmarks.arm64_compare scores /opt/recordings/*.wav --json /opt/recordings/arm64.json'
+fi
 cp "$root/opt/recordings/arm64.json" "$work/arm64.json"
 
 say "x86-64: the same recordings"

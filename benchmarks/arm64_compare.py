@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -84,15 +85,31 @@ def make_clips(out: Path) -> list[Path]:
     return written
 
 
+MARK_FD = 1023  # benchmarks/insn_count/insn_count.c notes the instruction count at each write to it
+
+
+def mark() -> None:
+    """Tell the instruction-counting plugin (when there is one) to note its count now."""
+    try:
+        os.write(MARK_FD, b".")
+    except OSError:  # not open: that is the point, the plugin sees the attempt
+        pass
+
+
 def score_files(files: list[Path]) -> list[dict]:
-    """Each file's detections and every verifier score (with its process CPU), via ``open_spotter``."""
+    """Each file's detections and every verifier score (with its process CPU), via ``open_spotter``.
+
+    Under the counting plugin, the marks fall: at each file's start, before and after each
+    verifier call, and at its end (:func:`instruction_counts` pairs them up)."""
     scores: list[tuple[float, float]] = []
     original = verifier.WhisperVerifier.score
 
     def recording(self, windows, phrase):
+        mark()
         start = time.process_time()
         value = original(self, windows, phrase)
         scores.append((value, time.process_time() - start))
+        mark()
         return value
 
     verifier.WhisperVerifier.score = recording
@@ -104,11 +121,13 @@ def score_files(files: list[Path]) -> list[dict]:
                 samples = wav.read(path)
                 scores.clear()
                 s.reset()
+                mark()
                 cpu = time.process_time()
                 heard = [h for frame in wav.frames(samples, 1600) if (h := s.feed(frame))]
                 if (last := s.finish()) is not None:
                     heard.append(last)
                 cpu = time.process_time() - cpu
+                mark()
                 results.append({
                     "file": path.name, "seconds": round(len(samples) / RATE, 2),
                     "detections": [round(h.time, 2) for h in heard],
@@ -119,6 +138,25 @@ def score_files(files: list[Path]) -> list[dict]:
     finally:
         verifier.WhisperVerifier.score = original
     return results
+
+
+def instruction_counts(results: list[dict], marks_file: Path) -> dict:
+    """Guest instructions per verifier call and per audio second, from the plugin's marks."""
+    counts = [int(line.split()[1]) for line in marks_file.read_text().splitlines()
+              if not line.startswith("end")]
+    verifier_calls, listener, seconds, k = [], 0, 0.0, 0
+    for r in results:
+        start = counts[k]
+        for _ in r["scores"]:
+            verifier_calls.append(counts[k + 2] - counts[k + 1])
+            k += 2
+        end = counts[k + 1]
+        k += 2
+        listener += end - start
+        seconds += r["seconds"]
+    return {"verifier_per_window": float(np.median(verifier_calls)) if verifier_calls else 0.0,
+            "windows": len(verifier_calls), "listener_per_second": listener / seconds,
+            "audio_seconds": seconds}
 
 
 def compare(x86: list[dict], arm: list[dict], time_tol: float, score_tol: float) -> bool:
@@ -160,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("scores", help="detections and verifier scores of each file")
     p.add_argument("files", type=Path, nargs="+")
     p.add_argument("--json", type=Path, required=True)
+    p = sub.add_parser("counts", help="instructions per verifier call, from a 'scores' run under the plugin")
+    p.add_argument("scores_json", type=Path)
+    p.add_argument("marks", type=Path)
     p = sub.add_parser("compare", help="line up two 'scores' runs")
     p.add_argument("x86", type=Path)
     p.add_argument("arm", type=Path)
@@ -175,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             print(f"{r['file']}: detections {r['detections']}, best verifier score {r['best']:.3f} "
                   f"of {len(r['scores'])} candidate windows")
+        return 0
+    if args.command == "counts":
+        c = instruction_counts(json.loads(args.scores_json.read_text()), args.marks)
+        print(f"arm64 instructions: verifier {c['verifier_per_window'] / 1e9:.2f} G per candidate window "
+              f"(median of {c['windows']}); listener, verifier included, "
+              f"{c['listener_per_second'] / 1e9:.2f} G per audio second ({c['audio_seconds']:.0f} s of audio)")
         return 0
     agree = compare(json.loads(args.x86.read_text()), json.loads(args.arm.read_text()),
                     args.time_tol, args.score_tol)
