@@ -92,7 +92,7 @@ case "$index" in file:*) index="" ;; esac
 cert=${PIP_CERT:-$(.venv/bin/python -m pip config get global.cert 2>/dev/null || true)}
 
 # -- the arm64 root -----------------------------------------------------------------
-mkdir -p "$cache" "$work"
+mkdir -p "$cache" && rm -rf "$work" && mkdir -p "$work"
 if [ ! -e "$root/.pi-pause-root" ]; then
   say "building a Debian $suite arm64 root in $root (debootstrap under qemu; long, once)"
   rm -rf "$root.tmp"
@@ -124,8 +124,11 @@ done
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 [ -n "$cert" ] && [ -f "$cert" ] && cp "$cert" "$root/etc/pi-pause-arm64-ca.crt"
 
+# QEMU emulates the Pi 4's core, a Cortex-A72 (ARMv8.0: no dot-product or SVE instructions),
+# not its default "max" CPU: a wheel built for a newer core fails here as it would on a Pi 4.
+cpu=${PI_PAUSE_ARM64_CPU:-cortex-a72}
 inside() {  # a command in the arm64 root, as on the Pi, from /opt/pi-pause
-  "${nice_run[@]}" chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+  "${nice_run[@]}" chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb QEMU_CPU="$cpu" \
     PATH=/opt/pi-pause/.venv/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     ${index:+PIP_INDEX_URL=$index} ${cert:+PIP_CERT=/etc/pi-pause-arm64-ca.crt} \
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
@@ -209,24 +212,32 @@ inside 'for f in /opt/recordings/*.wav; do echo "$(basename "$f"): $(pi-pause de
 
 say "arm64: every verifier score on each recording, counting instructions"
 if counter=$(build_counter); then
-  # The dynamic qemu-aarch64 with the plugin, run inside the root through its own x86 loader.
-  inside "exec /opt/qemu-count/ld.so --library-path /opt/qemu-count /opt/qemu-count/qemu-aarch64 \
-            -plugin /opt/qemu-count/insn_count.so,out=/opt/recordings/marks.txt \
-            /opt/pi-pause/.venv/bin/python -m benchmarks.arm64_compare scores /opt/recordings/*.wav \
-            --json /opt/recordings/arm64.json"
-  inside 'python -m benchmarks.arm64_compare counts /opt/recordings/arm64.json /opt/recordings/marks.txt'
+  # The dynamic qemu-aarch64 with the plugin, run inside the root through its own x86 loader,
+  # as the Pi 4's core and then as the Pi 5's (Cortex-A76: ARMv8.2, with dot products):
+  # the libraries pick their kernels by what the core offers, so the counts may differ.
+  for core in ${PI_PAUSE_ARM64_COUNT_CPUS:-cortex-a72 cortex-a76}; do
+    inside "exec /opt/qemu-count/ld.so --library-path /opt/qemu-count /opt/qemu-count/qemu-aarch64 \
+              -cpu $core -plugin /opt/qemu-count/insn_count.so,out=/opt/recordings/marks-$core.txt \
+              /opt/pi-pause/.venv/bin/python -m benchmarks.arm64_compare scores /opt/recordings/*.wav \
+              --json /opt/recordings/arm64-$core.json"
+    echo "as $core:"
+    inside "python -m benchmarks.arm64_compare counts /opt/recordings/arm64-$core.json /opt/recordings/marks-$core.txt"
+    cp "$root/opt/recordings/arm64-$core.json" "$work/"
+  done
 else
   echo "no instruction counter ($counter); scores only"
-  inside 'python -m benchmarks.arm64_compare scores /opt/recordings/*.wav --json /opt/recordings/arm64.json'
+  inside "python -m benchmarks.arm64_compare scores /opt/recordings/*.wav --json /opt/recordings/arm64-$cpu.json"
+  cp "$root/opt/recordings/arm64-$cpu.json" "$work/"
 fi
-cp "$root/opt/recordings/arm64.json" "$work/arm64.json"
 
 say "x86-64: the same recordings"
 nice -n 10 .venv/bin/python -m benchmarks.arm64_compare scores "$work"/clips/*.wav --json "$work/x86.json"
 
-say "x86-64 against arm64"
 compared=0
-.venv/bin/python -m benchmarks.arm64_compare compare "$work/x86.json" "$work/arm64.json" || compared=$?
+for arm in "$work"/arm64-*.json; do
+  say "x86-64 against arm64 ($(basename "$arm" .json | cut -d- -f2-))"
+  .venv/bin/python -m benchmarks.arm64_compare compare "$work/x86.json" "$arm" || compared=1
+done
 
 say "arm64: pi-pause preview pause (Piper through onnxruntime; breathing_minutes = 1 to save time)"
 inside 'printf "[pause]\nbreathing_minutes = 1\n" > /tmp/short.toml &&
