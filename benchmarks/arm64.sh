@@ -112,7 +112,10 @@ cleanup() {
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-for m in proc sys dev dev/pts; do
+# No /sys: the host's, seen from ARM code, describes x86 cores, and onnxruntime's CPU probe
+# (cpuinfo) crashes on it under qemu (SIGSEGV at import). Without /sys the probe gives up
+# with a warning and onnxruntime runs its generic ARM kernels; a real Pi has its own /sys.
+for m in proc dev dev/pts; do
   if ! mountpoint -q "$root/$m"; then
     case $m in
       proc) mount -t proc proc "$root/proc" ;;
