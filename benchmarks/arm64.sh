@@ -105,6 +105,9 @@ else
   say "reusing the arm64 root in $root"
 fi
 
+# QEMU emulates the Pi 4's core, a Cortex-A72 (ARMv8.0: no dot-product or SVE instructions),
+# not its default "max" CPU: a wheel built for a newer core fails here as it would on a Pi 4.
+cpu=${PI_PAUSE_ARM64_CPU:-cortex-a72}
 mounts=()
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
@@ -112,13 +115,33 @@ cleanup() {
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-# No /sys: the host's, seen from ARM code, describes x86 cores, and onnxruntime's CPU probe
-# (cpuinfo) crashes on it under qemu (SIGSEGV at import). Without /sys the probe gives up
-# with a warning and onnxruntime runs its generic ARM kernels; a real Pi has its own /sys.
-for m in proc dev dev/pts; do
+# The CPU as the Pi shows it. Under qemu, ARM code would read the host's /proc/cpuinfo (x86)
+# and /sys: the cpuinfo library inside TensorFlow Lite and onnxruntime then crashes (SIGSEGV
+# in the first TfLiteInterpreterInvoke; at onnxruntime's import with the host's /sys). So the
+# root gets a Pi's: /proc/cpuinfo as a 64-bit Pi 4 (or 5) prints it, and /sys's CPU lists.
+pi_cpuinfo() {  # $1: cortex-a72 (Pi 4, BCM2711) or cortex-a76 (Pi 5, BCM2712)
+  local part=0xd08 rev=3 features="fp asimd evtstrm crc32 cpuid" model="Raspberry Pi 4 Model B Rev 1.4" n
+  if [ "$1" = cortex-a76 ]; then
+    part=0xd0b rev=1 model="Raspberry Pi 5 Model B Rev 1.0"
+    features="fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp"
+  fi
+  for n in 0 1 2 3; do
+    printf 'processor\t: %d\nBogoMIPS\t: 108.00\nFeatures\t: %s\nCPU implementer\t: 0x41\n' "$n" "$features"
+    printf 'CPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: %s\nCPU revision\t: %s\n\n' "$part" "$rev"
+  done
+  printf 'Model\t\t: %s\n' "$model"
+}
+mkdir -p "$cache/pi/sys/devices/system/cpu"
+for n in 0 1 2 3; do mkdir -p "$cache/pi/sys/devices/system/cpu/cpu$n"; done
+for f in possible present online; do echo 0-3 > "$cache/pi/sys/devices/system/cpu/$f"; done
+echo 3 > "$cache/pi/sys/devices/system/cpu/kernel_max"
+pi_cpuinfo "$cpu" > "$cache/pi/cpuinfo"
+for m in proc sys dev dev/pts proc/cpuinfo; do
   if ! mountpoint -q "$root/$m"; then
     case $m in
       proc) mount -t proc proc "$root/proc" ;;
+      sys) mount --bind "$cache/pi/sys" "$root/sys" ;;
+      proc/cpuinfo) mount --bind "$cache/pi/cpuinfo" "$root/proc/cpuinfo" ;;
       *) mount --rbind "/$m" "$root/$m"; mount --make-rslave "$root/$m" ;;
     esac
     mounts+=("$root/$m")
@@ -127,9 +150,6 @@ done
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 [ -n "$cert" ] && [ -f "$cert" ] && cp "$cert" "$root/etc/pi-pause-arm64-ca.crt"
 
-# QEMU emulates the Pi 4's core, a Cortex-A72 (ARMv8.0: no dot-product or SVE instructions),
-# not its default "max" CPU: a wheel built for a newer core fails here as it would on a Pi 4.
-cpu=${PI_PAUSE_ARM64_CPU:-cortex-a72}
 inside() {  # a command in the arm64 root, as on the Pi, from /opt/pi-pause
   "${nice_run[@]}" chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb QEMU_CPU="$cpu" \
     PATH=/opt/pi-pause/.venv/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -209,16 +229,13 @@ say "arm64: pi-pause say + detect"
 inside 'pi-pause say "let'"'"'s take a pause" --out /opt/recordings/p.wav && pi-pause detect /opt/recordings/p.wav --json'
 cp "$root/opt/recordings/p.wav" "$work/clips/p.wav"
 
-say "arm64: pi-pause detect --json on each noisy recording"
-# shellcheck disable=SC2016  # expanded inside the root
-inside 'for f in /opt/recordings/*.wav; do echo "$(basename "$f"): $(pi-pause detect "$f" --json | tr "\n" " ")"; done'
-
 say "arm64: every verifier score on each recording, counting instructions"
 if counter=$(build_counter); then
   # The dynamic qemu-aarch64 with the plugin, run inside the root through its own x86 loader,
   # as the Pi 4's core and then as the Pi 5's (Cortex-A76: ARMv8.2, with dot products):
   # the libraries pick their kernels by what the core offers, so the counts may differ.
   for core in ${PI_PAUSE_ARM64_COUNT_CPUS:-cortex-a72 cortex-a76}; do
+    pi_cpuinfo "$core" > "$cache/pi/cpuinfo"  # the same file (inode) the root sees
     inside "exec /opt/qemu-count/ld.so --library-path /opt/qemu-count /opt/qemu-count/qemu-aarch64 \
               -cpu $core -plugin /opt/qemu-count/insn_count.so,out=/opt/recordings/marks-$core.txt \
               /opt/pi-pause/.venv/bin/python -m benchmarks.arm64_compare scores /opt/recordings/*.wav \
@@ -227,6 +244,7 @@ if counter=$(build_counter); then
     inside "python -m benchmarks.arm64_compare counts /opt/recordings/arm64-$core.json /opt/recordings/marks-$core.txt"
     cp "$root/opt/recordings/arm64-$core.json" "$work/"
   done
+  pi_cpuinfo "$cpu" > "$cache/pi/cpuinfo"
 else
   echo "no instruction counter ($counter); scores only"
   inside "python -m benchmarks.arm64_compare scores /opt/recordings/*.wav --json /opt/recordings/arm64-$cpu.json"
@@ -251,6 +269,10 @@ say "arm64: the tests that load the compiled parts"
 # Their Korean test speech comes from espeak-ng, as bootstrap.sh's test packages have it.
 inside 'dpkg -s espeak-ng >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; }'
 inside "python -m pytest -q -p no:cacheprovider $tests" || { echo "some tests failed on arm64"; compared=1; }
+
+say "arm64: pi-pause detect --json on each noisy recording"
+# shellcheck disable=SC2016  # expanded inside the root
+inside 'for f in /opt/recordings/*.wav; do echo "$(basename "$f"): $(pi-pause detect "$f" --json | tr "\n" " ")"; done'
 
 say "done: results in $work"
 exit "$compared"
