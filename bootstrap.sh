@@ -53,6 +53,31 @@ esac
 python=python3
 $on_pi && python=/usr/bin/python3
 
+# The speech parts are compiled wheels from PyPI: for a Pi, 64-bit ARM only, and
+# pyopen-wakeword's needs glibc 2.35 or newer; pi-pause itself needs Python 3.11 or newer.
+# Raspberry Pi OS Bookworm has glibc 2.36 and Python 3.11; Bullseye has 2.31 and 3.9,
+# where pip would fail half-way with a message that does not say why.
+system_problem() {
+  local glibc py machine
+  machine=$(uname -m)
+  glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
+  py=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+  if grep -qs "Raspberry Pi" /proc/device-tree/model && [ "$machine" != aarch64 ]; then
+    echo "this is a 32-bit system ($machine): the speech parts (ctranslate2, onnxruntime, pyopen-wakeword) exist for 64-bit ARM only"
+  elif [ -n "$glibc" ] && [ "$(printf '%s\n' 2.35 "$glibc" | sort -V | head -1)" != 2.35 ]; then
+    echo "this system has glibc $glibc; pyopen-wakeword's wheel needs 2.35 or newer"
+  elif [ -n "$py" ] && [ "$(printf '%s\n' 3.11 "$py" | sort -V | head -1)" != 3.11 ]; then
+    echo "this system's Python is $py; pi-pause needs 3.11 or newer"
+  fi
+}
+problem=$(system_problem)
+if [ -n "$problem" ]; then
+  printf 'pi-pause: %s.\n' "$problem" >&2
+  echo "On a Raspberry Pi, flash Raspberry Pi OS Lite (64-bit), Bookworm or later (README.md," >&2
+  echo "\"Set up the Pi\"); docs/setup-pi.md, \"Which Raspberry Pi OS\", says why." >&2
+  [ -n "$dry" ] || exit 2
+fi
+
 # System packages: PortAudio for sounddevice, venv for Python; on a Pi, lgpio
 # for gpiozero (apt's build matches the kernel) and arecord/aplay (alsa-utils),
 # which the doctor's advice uses; for tests, systemd-analyze, shellcheck,

@@ -265,9 +265,9 @@ def test_run_elsewhere_than_a_pi_starts_the_service_in_the_foreground(checkout, 
     assert not [c for c in commands if "systemctl" in c or "apt-get install" in c and "lgpio" in c]
 
 
-def test_bootstrap_passes_bash_n_and_shellcheck():
+def test_the_shell_scripts_pass_bash_n_and_shellcheck():
     # shellcheck comes with `./bootstrap.sh test` (its apt packages).
-    for script in (ROOT / "bootstrap.sh", ROOT / ".ci" / "run"):
+    for script in (ROOT / "bootstrap.sh", ROOT / ".ci" / "run", ROOT / "benchmarks" / "arm64.sh"):
         subprocess.run(["bash", "-n", str(script)], check=True)
         lint = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True)
         assert lint.returncode == 0, lint.stdout
@@ -328,3 +328,28 @@ def test_run_elsewhere_than_a_pi_gives_the_trial_a_settings_file_of_its_own(chec
                             text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
     assert not [c for c in plan_and_commands(result.stdout)[1] if str(mine) in c]
     assert f"==> settings: {mine}" in result.stdout
+
+
+@pytest.mark.parametrize("tool, answer, said", [
+    ("getconf", "glibc 2.31", "this system has glibc 2.31; pyopen-wakeword's wheel needs 2.35 or newer"),
+    ("python3", "3.9", "this system's Python is 3.9; pi-pause needs 3.11 or newer"),
+])
+def test_an_older_system_is_named_before_anything_is_installed(checkout, tmp_path, tool, answer, said):
+    # Raspberry Pi OS Bullseye: glibc 2.31 and Python 3.9. Stand-ins on PATH answer as it would.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / tool).write_text(f"#!/bin/sh\necho '{answer}'\n")
+    (bin_dir / tool).chmod(0o755)
+    env = dict(os.environ, PI_PAUSE_DRY_RUN="1", PI_PAUSE_TARGET="dev",
+               PATH=f"{bin_dir}:{os.environ['PATH']}")
+    result = subprocess.run(["bash", str(checkout / "bootstrap.sh"), "run"], capture_output=True,
+                            text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    first, *rest = result.stderr.splitlines()
+    assert first == f"pi-pause: {said}."
+    assert "Raspberry Pi OS Lite (64-bit), Bookworm or later" in rest[0]
+    assert "docs/setup-pi.md" in rest[1]
+
+
+def test_this_build_machine_is_new_enough(checkout, tmp_path):
+    result = bootstrap(checkout, tmp_path)
+    assert "pi-pause: this" not in result.stderr

@@ -188,3 +188,33 @@ def test_a_phrase_the_ear_cannot_use_fails_with_what_to_do(tmp_path):
     assert phrase.status == "FAIL"
     assert phrase.message.startswith("phrase word 'xyzzy' (in 'xyzzy plugh') is not in the PocketSphinx")
     assert "until then the button and the check-in work, but nothing listens" in phrase.fix
+
+
+def test_the_native_parts_load_and_the_machine_is_named(tmp_path):
+    import platform
+
+    native = by_name(run_checks(settings_for(tmp_path)))["native parts"]
+    assert native.status == "ok", native.line()
+    assert f"load on {platform.machine()}" in native.message
+    assert "ctranslate2" in native.message and "pyopen-wakeword" in native.message
+
+
+def test_a_compiled_part_that_does_not_load_is_named_with_the_system_it_needs(tmp_path, monkeypatch):
+    # A package whose shared library cannot be loaded, as a wheel built for a newer glibc
+    # fails on an older system: ctypes refuses the file and the import raises OSError.
+    package = tmp_path / "brokenwheel"
+    package.mkdir()
+    (package / "libbroken.so").write_bytes(b"not an ELF file")
+    (package / "__init__.py").write_text(
+        "import ctypes, pathlib\nctypes.CDLL(str(pathlib.Path(__file__).with_name('libbroken.so')))\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from pi_pause.commands.doctor import check_native_parts
+
+    check = check_native_parts(settings_for(tmp_path), None,
+                               parts=(("numpy", "numpy", "audio arithmetic"),
+                                      ("brokenwheel", "broken-wheel", "a test part")))
+    assert check.status == "FAIL"
+    assert "broken-wheel (a test part) does not load: " in check.message
+    assert "libbroken.so" in check.message and "numpy" not in check.message
+    assert "glibc 2.35" in check.fix and "Bookworm" in check.fix
+    assert "--force-reinstall broken-wheel" in check.fix

@@ -15,6 +15,7 @@ vocabulary, the speech engine) call into the wing that knows the answer.
 
 from __future__ import annotations
 
+import importlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -44,8 +45,8 @@ class Check:
 
 def run_checks(settings: config.Settings, config_path: Path | None = None) -> list[Check]:
     checks = []
-    for check in (check_config, check_microphone, check_speaker, check_engine, check_phrases,
-                  check_voice, check_folders, check_gpio, check_clock, check_service,
+    for check in (check_config, check_native_parts, check_microphone, check_speaker, check_engine,
+                  check_phrases, check_voice, check_folders, check_gpio, check_clock, check_service,
                   check_home_assistant):
         try:
             result = check(settings, config_path)
@@ -78,6 +79,47 @@ def check_config(settings, config_path) -> Check:
     if path.exists():
         return Check("ok", "config", str(path))
     return Check("ok", "config", f"no {path}; using the defaults")
+
+
+# The compiled parts pi-pause loads: (module, PyPI package, what it does). Each comes as a
+# wheel built for one glibc and processor; on a system older than the wheel (Raspberry Pi OS
+# Bullseye has glibc 2.31; pyopen-wakeword's aarch64 wheel needs 2.35) the import is where
+# it fails, so the doctor tries each one and names the one that does not load.
+NATIVE_PARTS = (
+    ("numpy", "numpy", "audio arithmetic"),
+    ("soxr", "soxr", "resampling"),
+    ("pocketsphinx", "pocketsphinx", "the first stage"),
+    ("vosk", "vosk", "the Vosk listener"),
+    ("ctranslate2", "ctranslate2", "the Whisper verifier"),
+    ("tokenizers", "tokenizers", "the Whisper verifier"),
+    ("onnxruntime", "onnxruntime", "the Piper voice"),
+    ("pi_pause.ear.speech_embedding", "pyopen-wakeword", "the embedding first stage (TFLite)"),
+)
+OLD_SYSTEM_FIX = ("pi-pause needs a 64-bit system with glibc 2.35 or newer and Python 3.11 or newer: "
+                  "on a Pi, Raspberry Pi OS Lite (64-bit) Bookworm or later (docs/setup-pi.md, "
+                  "\"Which Raspberry Pi OS\"); on a current system, reinstall with "
+                  "'.venv/bin/python -m pip install --force-reinstall PACKAGE'")
+
+
+def check_native_parts(settings, _, parts=NATIVE_PARTS) -> Check:
+    import platform
+
+    broken = []
+    for module, package, role in parts:
+        try:
+            loaded = importlib.import_module(module)
+            if module.endswith("speech_embedding"):  # the TFLite library loads on first use
+                loaded.SpeechFrontEnd().close()
+        except (ImportError, OSError, UserError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            broken.append(f"{package} ({role}) does not load: {reason}")
+    machine = platform.machine()
+    if broken:
+        return Check("FAIL", "native parts", f"on {machine}, " + "; ".join(broken),
+                     OLD_SYSTEM_FIX.replace("PACKAGE", " ".join(
+                         p for m, p, _ in parts if any(b.startswith(f"{p} (") for b in broken))))
+    return Check("ok", "native parts", f"{len(parts)} compiled packages load on {machine} "
+                                       f"({', '.join(dict.fromkeys(p for _, p, _ in parts))})")
 
 
 def check_microphone(settings, _) -> Check:
