@@ -47,6 +47,24 @@ def test_near_misses_do_not_start_a_pause(two_stage):
     assert speech.spot(two_stage, audio) == []
 
 
+def in_babble(audio: np.ndarray, snr_db: float) -> np.ndarray:
+    """``audio`` with four other people talking over it (Piper joe, looped, shifted)."""
+    return speech.mix(audio, speech.babble(len(audio) / speech.RATE + 1.0), snr_db)
+
+
+def test_the_phrase_is_heard_through_babble(two_stage, argument):
+    audio, end = argument
+    events = speech.spot(two_stage, in_babble(audio, 10.0))
+    assert [e.phrase for e in events] == [speech.PHRASE]
+    assert end - 0.1 <= events[0].time <= end + 0.6  # one 100 ms frame: the trimmed end is approximate
+
+
+def test_near_misses_in_babble_do_not_start_a_pause(two_stage):
+    lines = ["Let's take a bus.", "Let's take a walk.", "Pause the movie.", "Let's take a pie."]
+    audio = speech.join(*[speech.english(t) for t in lines])
+    assert speech.spot(two_stage, in_babble(audio, 10.0)) == []
+
+
 def test_a_phrase_never_trained_is_heard_at_once():
     audio = speech.join(speech.english("You never listen to me."), speech.english("Time for a break."))
     with spotter.open_spotter(config.Settings(), phrases=("time for a break",), engine="two-stage") as s:

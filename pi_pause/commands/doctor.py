@@ -159,8 +159,20 @@ def _check_two_stage(settings) -> Check:
                      fix + "; until then engine = \"auto\" listens with Vosk or PocketSphinx alone")
     stages = "; ".join(first_stages.describe(settings, settings.listen.phrases,
                                                spotter.trained_models_dir(settings)))
+    from pi_pause import dirs
+    from pi_pause.ear import whisper_base
+
+    try:
+        second = whisper_base.model_problem(dirs.cache_dir(settings))
+    except UserError as exc:
+        second = f"no cache folder to join Whisper base in: {exc}"
+    if second is not None:
+        what, _, fix = second.partition("; fix: ")
+        return Check("warn", "speech engine", f"two-stage: proposed by {stages}; confirmed by Whisper "
+                     f"tiny.en alone, so it hears less in babble and TV: {what}", fix)
     return Check("ok", "speech engine", f"two-stage: proposed by {stages}; each candidate confirmed by "
-                                         "Whisper tiny.en (model files checked)")
+                                         "Whisper tiny.en, and by Whisper base when tiny.en is unsure "
+                                         "(model files checked)")
 
 
 def _check_embedding(settings) -> Check:

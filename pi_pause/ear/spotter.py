@@ -195,7 +195,14 @@ def _two_stage(settings: config.Settings, phrases: tuple[str, ...], live: bool):
     from pi_pause.ear import first_stages, sphinx_engine, two_stage
 
     _refuse_unheard(sphinx_engine.check(phrases))
-    judge = verifier.WhisperVerifier.load(verifier.threshold_for(settings.listen.sensitivity))
+    from pi_pause.ear import decision
+
+    try:
+        cache = dirs.cache_dir(settings)
+    except UserError as exc:  # no writable cache: Whisper base cannot be joined there
+        log.warning("deciding with Whisper tiny.en alone: %s", exc)
+        cache = None
+    judge = decision.open_decision(settings.listen.sensitivity, cache)
     checks = two_stage.ThreadedChecks(judge) if live else two_stage.InlineChecks(judge)
     stages = first_stages.open_stages(settings, phrases, trained_models_dir(settings))
     return two_stage.TwoStageEngine([stage.proposer for stage in stages], checks)

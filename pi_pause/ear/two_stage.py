@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 RATE = 16_000
 WINDOW_SECONDS = 2.3  # long enough for a four-word phrase said slowly
 WINDOW_ENDS = (0.25, 0.45, 0.65)  # seconds after a candidate's moment; tuned on the tune split
+# A window scoring this far below the threshold ends its candidate: the later windows (the
+# same words, 0.2 s later) are not judged. Tune split: see docs/spotter.md.
+GIVE_UP_NATS = 8.0
 MERGE_SECONDS = 0.6
 REFRACTORY_SECONDS = 1.5  # one utterance of the phrase fires once
 RING_SECONDS = 6.0
@@ -80,6 +83,7 @@ class Job:
 class Verdict:
     job: Job
     confirmed: bool
+    score: float = 0.0  # the verifier's score: far below the threshold, the candidate's later windows are skipped
 
 
 class Checks(Protocol):
@@ -117,9 +121,9 @@ class InlineChecks:
         # Process CPU, not thread CPU: ctranslate2 computes on threads of its own. Inline,
         # nothing else runs meanwhile, so this is the verifier's cost.
         started = time.process_time()
-        confirmed = self.verifier.score(job.windows, job.phrase) >= self.verifier.threshold
+        score = self.verifier.score(job.windows, job.phrase)
         self.cpu_seconds.add(job.ticket, time.process_time() - started)
-        self._done.append(Verdict(job, confirmed))
+        self._done.append(Verdict(job, score >= self.verifier.threshold, score))
         return True
 
     def verdicts(self) -> list[Verdict]:
@@ -160,9 +164,9 @@ class ThreadedChecks:
         while (job := self._jobs.get()) is not None:
             try:
                 started = time.process_time()  # includes the listener's thread: an upper bound
-                confirmed = self.verifier.score(job.windows, job.phrase) >= self.verifier.threshold
+                score = self.verifier.score(job.windows, job.phrase)
                 self.cpu_seconds.add(job.ticket, time.process_time() - started)
-                self._done.append(Verdict(job, confirmed))
+                self._done.append(Verdict(job, score >= self.verifier.threshold, score))
             except Exception:  # a failed check must not kill the ear; say so without content
                 log.exception("verification failed")
             finally:
@@ -187,12 +191,14 @@ class TwoStageEngine:
     """First stages propose, a verifier confirms (see the module docs)."""
 
     def __init__(self, proposers: list[Proposer], checks: Checks, *,
-                 window_ends: tuple[float, ...] = WINDOW_ENDS, window_seconds: float = WINDOW_SECONDS):
+                 window_ends: tuple[float, ...] = WINDOW_ENDS, window_seconds: float = WINDOW_SECONDS,
+                 give_up: float | None = GIVE_UP_NATS):
         self.proposers = list(proposers)
         self.checks = checks
         self.name = f"two-stage ({' + '.join(p.name for p in self.proposers)} -> whisper)"
         self._ends = [int(e * RATE) for e in window_ends]
         self._window = int(window_seconds * RATE)
+        self._give_up = give_up
         self._ring = np.zeros(int(RING_SECONDS * RATE), dtype=np.int16)
         self.candidates = 0  # proposed (after merging), for benchmarks
         self.reset()
@@ -245,6 +251,9 @@ class TwoStageEngine:
         heard = None
         for verdict in self.checks.verdicts():
             job = verdict.job
+            if (not verdict.confirmed and self._give_up is not None and job.epoch == self._epoch
+                    and verdict.score < self.checks.verifier.threshold - self._give_up):
+                self._pending = deque(w for w in self._pending if w.ticket != job.ticket)
             if not verdict.confirmed or job.epoch != self._epoch or job.at < self._quiet_until:
                 continue
             self._quiet_until = job.at + int(REFRACTORY_SECONDS * RATE)
