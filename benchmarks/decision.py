@@ -52,16 +52,28 @@ def score(args) -> int:
     models = {"tiny": tiny, "base": base}
     plan = [(m, float(p)) for m, pads in (("tiny", args.tiny_pads), ("base", args.base_pads))
             for p in pads.split(",") if p]
-    out = {"meta": meta, "scores": {}, "cpu": {}, "gates": gates(audio)}
-    Path(args.out).write_text(json.dumps(out))
+    if args.out.exists():  # resume: keep what an earlier run scored
+        out = json.loads(args.out.read_text())
+    else:
+        out = {"meta": meta, "scores": {}, "cpu": {}, "gates": gates(audio)}
+        Path(args.out).write_text(json.dumps(out))
     for name, pad in plan:
         model = models[name]
         model.frames = int(pad * 100)
         key = f"{name}@{pad:g}"
+        if key in out["scores"]:
+            continue
+        # Base is only ever asked about windows tiny.en is unsure of: score those alone.
+        tinies = [np.array(v) for k, v in out["scores"].items() if k.startswith("tiny")]
+        near = (np.max(tinies, axis=0) >= -3.0 - args.base_band) if name == "base" and tinies else None
         scores, cpu = [], []
-        for clip in audio:
+        for i, clip in enumerate(audio):
             row, spent = [], []
-            for w in windows(clip):
+            for k, w in enumerate(windows(clip)):
+                if near is not None and not near[i, k]:
+                    row.append(-99.0)
+                    spent.append(0.0)
+                    continue
                 started = time.process_time()
                 row.append(model.score([w], meta_phrase(meta)))
                 spent.append(time.process_time() - started)
@@ -69,8 +81,9 @@ def score(args) -> int:
             cpu.append(spent)
         out["scores"][key] = scores
         out["cpu"][key] = cpu
-        print(f"{key}: {len(scores)} candidates, median CPU per window "
-              f"{np.median(np.array(cpu)) * 1000:.0f} ms", flush=True)
+        spent = np.array(cpu)
+        print(f"{key}: {len(scores)} candidates, median CPU per window judged "
+              f"{np.median(spent[spent > 0]) * 1000:.0f} ms ({(spent > 0).sum()} windows)", flush=True)
         Path(args.out).write_text(json.dumps(out))
     return 0
 
@@ -113,31 +126,67 @@ def condition(r: dict) -> str:
     return r["noise"] if r["noise"] == "none" else f"{r['noise']} {r['snr']}"
 
 
+def simulate(got: dict, tiny: str, base: str | None, threshold: float = -3.0, band: float = 0.0,
+             weight: float = 0.5, give_up: float | None = None, gate: float = 0.0, order=(0, 1, 2)) -> dict:
+    """The live decision replayed on scored candidates: windows in order, the first that passes
+    confirms, one far below the threshold (``give_up`` nats) ends the candidate; windows tiny.en
+    scores inside ``band`` below the threshold are fused with base. ``gate``: the embedding
+    classifier's score a candidate needs to be judged at all."""
+    rows = got["meta"]["rows"]
+    t = np.array(got["scores"][tiny])
+    tc = np.array(got["cpu"][tiny])
+    b = np.array(got["scores"][base]) if base else None
+    bc = np.array(got["cpu"][base]) if base else None
+    emb = np.array(got["gates"]["embedding"])
+    passed, cpu, asked = [], [], 0
+    for i in range(len(rows)):
+        ok, spent = False, 0.0
+        if emb[i] >= gate:
+            for k in order:
+                score, spent = t[i, k], spent + tc[i, k]
+                if b is not None and threshold - band <= score < threshold:
+                    score = (1 - weight) * score + weight * b[i, k]
+                    spent += bc[i, k]
+                    asked += 1
+                if score >= threshold:
+                    ok = True
+                    break
+                if give_up is not None and t[i, k] < threshold - give_up:
+                    break
+        passed.append(ok)
+        cpu.append(spent)
+    passed = np.array(passed)
+    pos = np.array([r["phrase"] for r in rows])
+    kept = {(r["file"], r["phrase_end"]) for r, k in zip(rows, passed) if k and r["phrase"]}
+    by = {}
+    for f, end, noise, snr, voice, seen in got["meta"]["phrases"]:
+        c = noise if noise == "none" else f"{noise} {snr}"
+        n, k = by.get(c, (0, 0))
+        by[c] = (n + 1, k + ((f, end) in kept))
+    return {"phrases": len(kept), "of": len(got["meta"]["phrases"]), "false": int((passed & ~pos).sum()),
+            "cpu_median_ms": float(np.median(cpu) * 1000), "cpu_mean_ms": float(np.mean(cpu) * 1000),
+            "asked": asked, "by": by}
+
+
 def report(args) -> int:
     got = json.loads(Path(args.scores).read_text())
     rows = got["meta"]["rows"]
-    pos = np.array([r["phrase"] for r in rows])
-    neg_hours = got["meta"]["hours"]
-    n_phr = len(got["meta"]["phrases"])
-    print(f"{len(rows)} candidates, {pos.sum()} at a phrase, {len(got['meta']['found'])}/{n_phr} phrases proposed, "
-          f"{len(rows) / neg_hours:.0f}/h")
-
-    def phrases_kept(ok: np.ndarray) -> int:
-        return len({(r["file"], r["phrase_end"]) for r, k in zip(rows, ok) if k and r["phrase"]})
-
-    def line(name, s, thr, cpu=None):
-        ok = s >= thr
-        fp = int((ok & ~pos).sum())
-        extra = f" cpu/cand median {np.median(cpu) * 1000:.0f} ms" if cpu is not None else ""
-        print(f"  {name:40s} thr {thr:6.2f}: phrases {phrases_kept(ok):3d}  negatives passing {fp:3d}{extra}")
-
-    for key, sc in got["scores"].items():
-        s = np.array(sc)
-        cpu = np.array(got["cpu"][key])
-        for label, cols in (("best of 3", [0, 1, 2]), ("last only", [2]), ("middle only", [1])):
-            best = s[:, cols].max(axis=1)
-            for thr in (-2.0, -3.0, -4.0):
-                line(f"{key} {label}", best, thr, cpu[:, cols].sum(axis=1))
+    print(f"{len(rows)} candidates, {sum(r['phrase'] for r in rows)} at a phrase, "
+          f"{len(got['meta']['found'])}/{len(got['meta']['phrases'])} phrases proposed, "
+          f"{len(rows) / got['meta']['hours']:.0f}/h")
+    tinies = [k for k in got["scores"] if k.startswith("tiny")]
+    bases = [None] + [k for k in got["scores"] if k.startswith("base")]
+    for tiny in tinies:
+        for base in bases:
+            for band in ((0.0,) if base is None else (2.0, 4.0, 6.0, 10.0)):
+                for weight in ((0.5,) if base is None else (0.5, 0.7, 1.0)):
+                    for give_up in (None, 4.0, 8.0):
+                        for thr in (-2.0, -3.0, -4.0):
+                            r = simulate(got, tiny, base, thr, band, weight, give_up)
+                            by = " ".join(f"{c}:{k}/{n}" for c, (n, k) in sorted(r["by"].items()))
+                            print(f"{tiny:8s} {str(base):8s} band {band:4.1f} w {weight:.1f} give_up {str(give_up):4s} "
+                                  f"thr {thr:5.1f}: phrases {r['phrases']}/{r['of']} false {r['false']:3d} "
+                                  f"cpu median {r['cpu_median_ms']:4.0f} mean {r['cpu_mean_ms']:4.0f} ms | {by}")
     return 0
 
 
@@ -149,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--tiny-pads", default="3,4,10")
     s.add_argument("--base-pads", default="4,10")
+    s.add_argument("--base-band", type=float, default=14.0,
+                   help="score base only where tiny.en is at most this far below -3 (the widest band tried)")
     r = sub.add_parser("report")
     r.add_argument("--scores", type=Path, required=True)
     args = parser.parse_args(argv)

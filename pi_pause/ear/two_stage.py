@@ -48,7 +48,9 @@ log = logging.getLogger(__name__)
 
 RATE = 16_000
 WINDOW_SECONDS = 2.3  # long enough for a four-word phrase said slowly
-WINDOW_ENDS = (0.25, 0.45, 0.65)  # seconds after a candidate's moment; tuned on the tune split
+# Seconds after a candidate's moment, in the order they are judged: the middle one first (it
+# holds the whole phrase most often), then the later, then the earlier (tune split: docs/spotter.md).
+WINDOW_ENDS = (0.45, 0.65, 0.25)
 # A window scoring this far below the threshold ends its candidate: the later windows (the
 # same words, 0.2 s later) are not judged. Tune split: see docs/spotter.md.
 GIVE_UP_NATS = 8.0
@@ -88,6 +90,8 @@ class Verdict:
 
 class Checks(Protocol):
     """Where verifications run."""
+
+    verifier: Verifier
 
     def submit(self, job: Job) -> bool:
         """Queue ``job``; False when it had to be dropped (never blocks)."""
@@ -169,6 +173,7 @@ class ThreadedChecks:
                 self._done.append(Verdict(job, score >= self.verifier.threshold, score))
             except Exception:  # a failed check must not kill the ear; say so without content
                 log.exception("verification failed")
+                self._done.append(Verdict(job, False, float("-inf")))  # the candidate is not left waiting
             finally:
                 self._jobs.task_done()
         self._jobs.task_done()
@@ -185,6 +190,7 @@ class _Pending:
     candidate: Candidate
     ticket: int
     step: int = 0
+    asked: bool = False  # a window is with the verifier: the next waits for its verdict
 
 
 class TwoStageEngine:
@@ -210,13 +216,15 @@ class TwoStageEngine:
             for c in proposer.feed(frame):
                 self._propose(c)
         heard = self._heard()
-        # Each candidate's windows are judged one by one, as the audio they need arrives:
-        # the earliest window that passes fires, so a phrase is heard as soon as it can be.
-        while heard is None and self._pending and self._due(self._pending[0]):
+        # Each candidate's windows are judged one by one, as the audio they need arrives, and
+        # the next only once the last has been answered: the first window that passes fires,
+        # and one that scores far below the threshold ends the candidate (most candidates
+        # cost one window).
+        while heard is None and self._pending and not self._pending[0].asked and self._due(self._pending[0]):
             waiting = self._pending[0]
-            self._judge(waiting)
-            waiting.step += 1
-            if waiting.step == len(self._ends):
+            if self._judge(waiting):
+                waiting.asked = True
+            else:
                 self._pending.popleft()
             heard = self._heard()
         return heard
@@ -237,29 +245,44 @@ class TwoStageEngine:
             if waiting.candidate.phrase == c.phrase and abs(waiting.candidate.at - c.at) <= MERGE_SECONDS * RATE:
                 return  # the same moment, proposed twice (or by two stages): judged once
         self.candidates += 1
+        if len(self._pending) >= QUEUE_SIZE:  # the verifier is behind: drop the candidate, never a frame
+            log.debug("verifier busy: a candidate was dropped")
+            return
         self._pending.append(_Pending(c, self.candidates))
 
-    def _judge(self, waiting: _Pending) -> None:
+    def _judge(self, waiting: _Pending) -> bool:
         c = waiting.candidate
         oldest = self._consumed - len(self._ring)
         stop = c.at + self._ends[waiting.step] - oldest
         window = self._ring[max(stop - self._window, 0):stop].astype(np.float32) / 32768.0
         if not self.checks.submit(Job(c.phrase, c.at, [window], self._epoch, waiting.ticket)):
             log.debug("verifier busy: a candidate was dropped")
+            return False
+        return True
 
     def _heard(self) -> str | None:
         heard = None
         for verdict in self.checks.verdicts():
             job = verdict.job
-            if (not verdict.confirmed and self._give_up is not None and job.epoch == self._epoch
-                    and verdict.score < self.checks.verifier.threshold - self._give_up):
-                self._pending = deque(w for w in self._pending if w.ticket != job.ticket)
+            if job.epoch == self._epoch and not verdict.confirmed:
+                self._next_window(job.ticket, verdict.score)
             if not verdict.confirmed or job.epoch != self._epoch or job.at < self._quiet_until:
                 continue
             self._quiet_until = job.at + int(REFRACTORY_SECONDS * RATE)
             self._pending = deque(w for w in self._pending if w.candidate.at >= self._quiet_until)
             heard = heard or job.phrase
         return heard
+
+    def _next_window(self, ticket: int, score: float) -> None:
+        """A window was rejected: its candidate's next one may be judged, unless that was the
+        last or the score was hopeless."""
+        hopeless = self._give_up is not None and score < self.checks.verifier.threshold - self._give_up
+        for waiting in list(self._pending):
+            if waiting.ticket == ticket:
+                waiting.asked = False
+                waiting.step += 1
+                if hopeless or waiting.step == len(self._ends):
+                    self._pending.remove(waiting)
 
     def stats(self) -> dict:
         """Counts for benchmarks: candidates proposed, and the verifier's CPU seconds per candidate."""
