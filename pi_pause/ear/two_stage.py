@@ -11,8 +11,10 @@ phrase or None``). For every frame it
 3. as the audio arrives, cuts windows of ``WINDOW_SECONDS`` ending
    ``WINDOW_ENDS`` after each candidate's moment (a first stage fires during or
    just after the last word, and where exactly the phrase ends is not known), and
-   hands them, one at a time, to the verification runner; the first window that
-   passes wins and the candidate's later windows are never judged;
+   hands them, one at a time, to the verification runner, the next only once the
+   last was answered: the first window that passes wins, and a window scoring
+   ``GIVE_UP_NATS`` below the threshold ends the candidate (so most candidates
+   cost one window); at most ``QUEUE_SIZE`` candidates wait, later ones are dropped;
 4. returns a phrase when a verification has come back positive.
 
 Where verification runs is a seam (:class:`Checks`):
@@ -245,6 +247,7 @@ class TwoStageEngine:
             if waiting.candidate.phrase == c.phrase and abs(waiting.candidate.at - c.at) <= MERGE_SECONDS * RATE:
                 return  # the same moment, proposed twice (or by two stages): judged once
         self.candidates += 1
+        self._proposed_at.append(c.at / RATE)
         if len(self._pending) >= QUEUE_SIZE:  # the verifier is behind: drop the candidate, never a frame
             log.debug("verifier busy: a candidate was dropped")
             return
@@ -285,8 +288,10 @@ class TwoStageEngine:
                     self._pending.remove(waiting)
 
     def stats(self) -> dict:
-        """Counts for benchmarks: candidates proposed, and the verifier's CPU seconds per candidate."""
-        return {"candidates": self.candidates, "verifier_cpu": list(self.checks.cpu_seconds.values())}
+        """Numbers for benchmarks: candidates proposed (and when, since the last reset), and the
+        verifier's CPU seconds per candidate."""
+        return {"candidates": self.candidates, "verifier_cpu": list(self.checks.cpu_seconds.values()),
+                "proposed_at": list(self._proposed_at)}
 
     def reset(self) -> None:
         for proposer in self.proposers:
@@ -295,6 +300,7 @@ class TwoStageEngine:
         self._consumed = 0
         self._quiet_until = 0
         self._pending: deque[_Pending] = deque()
+        self._proposed_at: list[float] = []  # seconds since reset of each candidate, for benchmarks
         self._epoch = getattr(self, "_epoch", 0) + 1
 
     def close(self) -> None:
