@@ -159,13 +159,10 @@ def _check_two_stage(settings) -> Check:
                      fix + "; until then engine = \"auto\" listens with Vosk or PocketSphinx alone")
     stages = "; ".join(first_stages.describe(settings, settings.listen.phrases,
                                                spotter.trained_models_dir(settings)))
-    from pi_pause import dirs
     from pi_pause.ear import whisper_base
 
-    try:
-        second = whisper_base.model_problem(dirs.cache_dir(settings))
-    except UserError as exc:
-        second = f"no cache folder to join Whisper base in: {exc}"
+    # Looks only (the doctor creates nothing): the parts, or the folder they were joined into.
+    second = whisper_base.model_problem(settings.resolve(settings.paths.cache_dir))
     if second is not None:
         what, _, fix = second.partition("; fix: ")
         return Check("warn", "speech engine", f"two-stage: proposed by {stages}; confirmed by Whisper "
