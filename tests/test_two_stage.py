@@ -138,3 +138,40 @@ def test_a_busy_verifier_drops_candidates_instead_of_holding_up_the_listener():
     finally:
         gated.gate.set()
         checks.close()
+
+
+class Recording:
+    """The real verifier, noting the score of every window it judges."""
+
+    def __init__(self, real: WhisperVerifier):
+        self.real, self.threshold, self.scores = real, real.threshold, []
+
+    def score(self, windows, phrase):
+        self.scores.append(self.real.score(windows, phrase))
+        return self.scores[-1]
+
+
+def test_a_hopeless_window_ends_its_candidate_and_a_doubtful_one_does_not():
+    from pi_pause.ear.sphinx_proposer import SphinxProposer
+    from pi_pause.ear.two_stage import GIVE_UP_NATS, WINDOW_ENDS, InlineChecks, TwoStageEngine
+
+    judge = Recording(WhisperVerifier.load())
+    checks = InlineChecks(judge)
+    engine = TwoStageEngine([SphinxProposer((speech.PHRASE,))], checks)
+    lines = ["Let's take a bus.", "Pause the movie.", "I will take a pass.", "Let's talk later."]
+    spotted = speech.spot(spotter.PhraseSpotter(engine), speech.join(*[speech.english(t) for t in lines]))
+    assert spotted == []
+    assert engine.candidates >= 2 and len(checks.cpu_seconds) == engine.candidates
+    hopeless = judge.threshold - GIVE_UP_NATS
+    # Replay the scores in the order they were given: a candidate ends at its first hopeless
+    # window or after its last window, never earlier.
+    k, judged = 0, []
+    while k < len(judge.scores):
+        n = 1
+        while judge.scores[k + n - 1] >= hopeless and n < len(WINDOW_ENDS) and k + n < len(judge.scores):
+            n += 1
+        judged.append(n)
+        k += n
+    assert len(judged) == engine.candidates
+    assert any(n == 1 for n in judged)  # near-misses usually cost one window
+    assert len(judge.scores) < len(WINDOW_ENDS) * engine.candidates
