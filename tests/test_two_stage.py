@@ -153,7 +153,7 @@ class Recording:
 
 def test_a_hopeless_window_ends_its_candidate_and_a_doubtful_one_does_not():
     from pi_pause.ear.sphinx_proposer import SphinxProposer
-    from pi_pause.ear.two_stage import GIVE_UP_NATS, WINDOW_ENDS, InlineChecks, TwoStageEngine
+    from pi_pause.ear.two_stage import GIVE_UP_FROM, GIVE_UP_NATS, WINDOW_ENDS, InlineChecks, TwoStageEngine
 
     judge = Recording(WhisperVerifier.load())
     checks = InlineChecks(judge)
@@ -164,14 +164,15 @@ def test_a_hopeless_window_ends_its_candidate_and_a_doubtful_one_does_not():
     assert engine.candidates >= 2 and len(checks.cpu_seconds) == engine.candidates
     hopeless = judge.threshold - GIVE_UP_NATS
     # Replay the scores in the order they were given: a candidate ends at its first hopeless
-    # window or after its last window, never earlier.
+    # window from the GIVE_UP_FROM-th on, or after its last window, never earlier.
     k, judged = 0, []
     while k < len(judge.scores):
         n = 1
-        while judge.scores[k + n - 1] >= hopeless and n < len(WINDOW_ENDS) and k + n < len(judge.scores):
+        while ((n < GIVE_UP_FROM or judge.scores[k + n - 1] >= hopeless)
+               and n < len(WINDOW_ENDS) and k + n < len(judge.scores)):
             n += 1
         judged.append(n)
         k += n
     assert len(judged) == engine.candidates
-    assert any(n == 1 for n in judged)  # near-misses usually cost one window
+    assert any(n == GIVE_UP_FROM for n in judged)  # near-misses usually cost two windows
     assert len(judge.scores) < len(WINDOW_ENDS) * engine.candidates

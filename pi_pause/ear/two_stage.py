@@ -12,9 +12,10 @@ phrase or None``). For every frame it
    ``WINDOW_ENDS`` after each candidate's moment (a first stage fires during or
    just after the last word, and where exactly the phrase ends is not known), and
    hands them, one at a time, to the verification runner, the next only once the
-   last was answered: the first window that passes wins, and a window scoring
-   ``GIVE_UP_NATS`` below the threshold ends the candidate (so most candidates
-   cost one window); at most ``QUEUE_SIZE`` candidates wait, later ones are dropped;
+   last was answered: the first window that passes wins, and from the second on, a
+   window scoring ``GIVE_UP_NATS`` below the threshold ends the candidate (so most
+   candidates cost two windows, not three); at most ``QUEUE_SIZE`` candidates wait,
+   later ones are dropped;
 4. returns a phrase when a verification has come back positive.
 
 Where verification runs is a seam (:class:`Checks`):
@@ -54,8 +55,11 @@ WINDOW_SECONDS = 2.3  # long enough for a four-word phrase said slowly
 # holds the whole phrase most often), then the later, then the earlier (tune split: docs/spotter.md).
 WINDOW_ENDS = (0.45, 0.65, 0.25)
 # A window scoring this far below the threshold ends its candidate: the later windows (the
-# same words, 0.2 s later) are not judged. Tune split: see docs/spotter.md.
+# same words, 0.2 s later) are not judged. Never the first window alone: words said just before
+# the phrase ("... a bus then! Let's take a pause.") can sink the middle window while the
+# later one, which starts after them, passes. Tune split: see docs/spotter.md.
 GIVE_UP_NATS = 8.0
+GIVE_UP_FROM = 2  # windows judged before a hopeless score may end the candidate
 MERGE_SECONDS = 0.6
 REFRACTORY_SECONDS = 1.5  # one utterance of the phrase fires once
 RING_SECONDS = 6.0
@@ -284,6 +288,7 @@ class TwoStageEngine:
             if waiting.ticket == ticket:
                 waiting.asked = False
                 waiting.step += 1
+                hopeless = hopeless and waiting.step >= GIVE_UP_FROM
                 if hopeless or waiting.step == len(self._ends):
                     self._pending.remove(waiting)
 
