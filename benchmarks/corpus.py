@@ -163,6 +163,10 @@ class Synth:
     def cached(self, text: str, voice: Voice, take: int = 0) -> bool:
         return (self.cache / f"{self.key(text, voice, take)}.npy").exists()
 
+    def seconds(self, text: str, voice: Voice, take: int = 0) -> float:
+        """How long a cached utterance is (without loading it)."""
+        return np.load(self.cache / f"{self.key(text, voice, take)}.npy", mmap_mode="r").shape[0] / RATE
+
     def say(self, text: str, voice: Voice, take: int = 0) -> np.ndarray:
         path = self.cache / f"{self.key(text, voice, take)}.npy"
         if path.exists():
@@ -327,6 +331,66 @@ def plan(split: str, positives: int, negative_minutes: float, phrase: str = sent
     return scenes
 
 
+HOUSEHOLD_SEED = 3303
+
+
+def household_plan(minutes: float, synth: "Synth", test_positives: int = 200,
+                   test_minutes: float = 35.0) -> list[Scene]:
+    """Hours of phrase-free household talk for false triggers, from the test split's own speech.
+
+    Synthesising hours of new speech does not fit the build machine, so every utterance
+    the test split's plan already holds in the cache (its argument lines, near-misses,
+    leads and tails, every voice including the never-seen ones) is re-mixed: new
+    orders, two speakers at a time, every condition (clean, babble, TV; calm or raised;
+    dry or room), new noise, new levels. Deterministic from ``HOUSEHOLD_SEED`` and the
+    cache; each line recurs several times, each time in another mix."""
+    rng = np.random.default_rng(HOUSEHOLD_SEED)
+    pool = sorted({p for s in plan("test", test_positives, test_minutes) for p in s.pieces if not p.phrase
+                   and synth.cached(p.text, p.voice, p.take)}, key=lambda p: (p.voice.id, p.text, p.take))
+    if not pool:
+        raise SystemExit("household: build the test split first (python -m benchmarks.corpus --split test)")
+    conditions = [(n, s, st, r) for (n, s) in NOISES for st in STYLES for r in REVERBS]
+    scenes, seconds, i = [], 0.0, 0
+    while seconds < minutes * 60:
+        noise, snr, style, reverb = conditions[i % len(conditions)]
+        picks = [pool[k] for k in rng.choice(len(pool), size=int(rng.integers(7, 12)))]
+        pieces = tuple(replace(p, gap=float(rng.uniform(0.2, 0.9))) for p in picks)
+        seconds += sum(synth.seconds(p.text, p.voice, p.take) + p.gap for p in pieces) + 2.0
+        scenes.append(Scene(f"hh_{i:05d}", "negative", pieces[0].voice, pieces[1].voice, style, noise, snr,
+                            reverb, None, pieces, int(rng.integers(1 << 31))))
+        i += 1
+    return scenes
+
+
+def build_household(out: Path, minutes: float, test_positives: int = 200, test_minutes: float = 35.0) -> dict:
+    """Write the household set (negatives only) to ``OUT/household``; manifest last."""
+    started = time.time()
+    where = out / "household"
+    where.mkdir(parents=True, exist_ok=True)
+    manifest_path = where / "manifest.json"
+    if manifest_path.exists():
+        manifest_path.unlink()
+    synth = Synth(out / ".cache")
+    scenes = household_plan(minutes, synth, test_positives, test_minutes)
+    noise_clips = [synth.say(p.text, p.voice) for p in babble_plan("test")]
+    files = []
+    for scene in scenes:
+        audio, entry = render(scene, synth, noise_clips)
+        wav.write(where / entry["file"], audio)
+        files.append(entry)
+    total = sum(f["duration"] for f in files)
+    manifest = {"split": "household", "phrase": sentences.PHRASE, "rate": RATE, "seed": HOUSEHOLD_SEED,
+                "positives": 0, "hours": round(total / 3600, 4), "non_phrase_hours": round(total / 3600, 4),
+                "negative_file_hours": round(total / 3600, 4),
+                "distinct_utterances": len({(p.text, p.voice.id, p.take) for s in scenes for p in s.pieces}),
+                "near_misses": sum(f["near_misses"] for f in files),
+                "built_seconds": round(time.time() - started, 1), "files": files}
+    tmp = manifest_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, manifest_path)
+    return manifest
+
+
 def babble_plan(split: str) -> list[Piece]:
     """The neutral talk the babble and TV beds are cut from (every voice of the split)."""
     texts = sentences.pools(split)["babble"]
@@ -484,7 +548,9 @@ def build(out: Path, split: str, positives: int, negative_minutes: float, jobs: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("/work/corpus"), help="corpus folder")
-    parser.add_argument("--split", choices=(*SPLITS, "both"), default="both")
+    parser.add_argument("--split", choices=(*SPLITS, "both", "household"), default="both",
+                        help="household: hours of phrase-free talk re-mixed from the built test split")
+    parser.add_argument("--household-minutes", type=float, default=240.0)
     parser.add_argument("--positives", type=int, default=0, help="phrases per split (default 180 tune, 200 test)")
     parser.add_argument("--negative-minutes", type=float, default=0.0,
                         help="minutes of phrase-free files (default 25 tune, 35 test)")
@@ -492,6 +558,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phrase", default=sentences.PHRASE,
                         help="another phrase: writes only positive files, into OUT/SPLIT-PHRASE-WORDS")
     args = parser.parse_args(argv)
+    if args.split == "household":
+        # The test split as it was built (same --positives / --negative-minutes) lends its speech.
+        m = build_household(args.out, args.household_minutes, args.positives or 200, args.negative_minutes or 35.0)
+        print(f"household: {len(m['files'])} files, {m['hours'] * 60:.1f} min, {m['distinct_utterances']} distinct "
+              f"utterances, {m['near_misses']} near-misses, built in {m['built_seconds']:.0f} s", flush=True)
+        return 0
     for split in SPLITS if args.split == "both" else (args.split,):
         positives = args.positives or {"tune": 180, "test": 200}[split]
         minutes = args.negative_minutes or {"tune": 25.0, "test": 35.0}[split]

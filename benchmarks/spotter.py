@@ -80,7 +80,7 @@ def worker(engine: str, phrase: str, vosk_model: str | None, folder: Path, files
     spot = spotter.open_spotter(_settings(engine, phrase, vosk_model))
     load_cpu, load_wall = time.process_time() - cpu0, time.perf_counter() - wall0
     rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    detections, feed_cpu, audio_seconds = {}, 0.0, 0.0
+    detections, proposed, feed_cpu, audio_seconds = {}, {}, 0.0, 0.0
     for name in files:
         samples = wav.read(folder / name)
         spot.reset()
@@ -94,9 +94,11 @@ def worker(engine: str, phrase: str, vosk_model: str | None, folder: Path, files
         feed_cpu += time.process_time() - start
         audio_seconds += len(samples) / 16000
         detections[name] = fired
+        proposed[name] = spot.stats().get("proposed_at", [])
     stats = spot.stats()
     return {
         "engine": spot.engine_name, "spotter_source": spotter.__file__, "detections": detections, "feed_cpu": feed_cpu,
+        "proposed": proposed,
         "candidates": stats.get("candidates"), "verifier_cpu": stats.get("verifier_cpu", []),
         "audio_seconds": audio_seconds, "load_cpu": load_cpu, "load_wall": load_wall,
         "rss_loaded_mb": rss_loaded / 1024,
@@ -131,9 +133,10 @@ def run_engine(engine: str, phrase: str, vosk_model: str | None, folder: Path,
             raise SystemExit(f"{engine} worker failed (exit {proc.returncode}); see the error above")
         parts.append(json.loads(out.strip().splitlines()[-1]))
     merged = {"engine": parts[0]["engine"], "spotter_source": source(parts[0]["spotter_source"]),
-              "detections": {}, "workers": len(parts)}
+              "detections": {}, "proposed": {}, "workers": len(parts)}
     for p in parts:
         merged["detections"].update(p["detections"])
+        merged["proposed"].update(p.get("proposed", {}))
     merged["feed_cpu"] = sum(p["feed_cpu"] for p in parts)
     if parts[0]["candidates"] is not None:  # two-stage: the first stages' proposals and the verifier's cost
         merged["candidates"] = sum(p["candidates"] for p in parts)
@@ -186,6 +189,30 @@ def score(manifest: dict, detections: dict) -> dict:
                                                 [d["time"] for d in detections[f["file"]]]).hits
                          < len(f["phrases"])],
     }
+
+
+def misses(manifest: dict, proposed: dict, result: dict) -> dict:
+    """Two-stage only: by condition and by voice group, where each missed phrase was lost
+    (never proposed / proposed and rejected by the verifier) and the candidates per hour."""
+    out: dict[str, dict[str, dict]] = {"noise": {}, "voices": {}}
+    for f in manifest["files"]:
+        if f["file"] not in proposed:
+            continue
+        for group in out:
+            label = GROUPS[group](f)
+            row = out[group].setdefault(label, {"phrases": 0, "never_proposed": 0, "rejected": 0,
+                                                "candidates": 0, "hours": 0.0})
+            row["candidates"] += len(proposed[f["file"]])
+            row["hours"] += f["duration"] / 3600
+            for p in f["phrases"]:
+                row["phrases"] += 1
+                was_proposed = any(p["start"] <= t <= p["end"] + scoring.GRACE for t in proposed[f["file"]])
+                if f["file"] in result.get("missed_files", []):  # one phrase per positive file
+                    row["rejected" if was_proposed else "never_proposed"] += 1
+    for group in out.values():
+        for row in group.values():
+            row["candidates_per_hour"] = round(row["candidates"] / row["hours"], 1) if row["hours"] else None
+    return out
 
 
 # ---------------------------------------------------------------- vosk availability
@@ -286,8 +313,11 @@ def run(args, save=lambda result: None) -> dict:
         print(f"{engine}: {len(names)} files, {args.jobs} worker(s)...", flush=True)
         started = time.time()
         r = run_engine(engine, manifest["phrase"], vosk_model, folder, names, args.jobs)
+        proposed = r.pop("proposed", {})
         r.update(score(manifest, r.pop("detections")) | {"split": args.split,
                                                             "wall_seconds": time.time() - started})
+        if proposed:
+            r["misses_and_candidates"] = misses(manifest, proposed, r)
         result["engines"][engine] = r
         save(result)  # a later engine failing must not lose this one's figures
     if "vosk" in wanted and "skipped" in result["engines"].get("vosk", {}) and not args.no_korean:

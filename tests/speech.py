@@ -100,3 +100,30 @@ def spot(phrase_spotter, audio: np.ndarray, frame: int = 1600) -> list:
         if heard is not None:
             events.append(heard)
     return events
+
+
+BABBLE_LINES = (
+    "The weather was lovely at the beach last weekend.",
+    "Did anyone remember to buy milk on the way home?",
+    "My sister is coming over for dinner on Thursday.",
+    "The train was late again this morning, twenty minutes.",
+    "We should paint the kitchen a lighter colour.",
+)
+
+
+@functools.lru_cache(maxsize=None)
+def babble(seconds: float, talkers: int = 4, seed: int = 3) -> np.ndarray:
+    """Several people talking at once (Piper joe at different speeds and pitches), unit power.
+
+    Each talker loops one line from a random point, slowed or sped up and shifted in
+    pitch by resampling, so the voices do not line up."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    out = np.zeros(n, np.float32)
+    for k in range(talkers):
+        line = english(BABBLE_LINES[k % len(BABBLE_LINES)], length_scale=float(0.85 + 0.1 * k))
+        shifted = wav.resample(line, RATE, int(RATE * rng.uniform(0.88, 1.12)))
+        looped = np.resize(np.concatenate([shifted, silence(0.2)]), n + len(shifted))
+        start = int(rng.integers(len(shifted)))
+        out += looped[start:start + n] / max(float(np.std(shifted)), 1e-6)
+    return (out / np.std(out)).astype(np.float32)

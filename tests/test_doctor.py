@@ -87,7 +87,7 @@ def test_doctor_says_which_stages_listen_and_why(cli, tmp_path):
     assert engine.startswith("ok    speech engine: two-stage: proposed by pocketsphinx keyword spotting")
     assert "embedding classifier (a trained model for \"let's take a pause\")" in engine
     assert "vosk" not in engine.lower()
-    assert "confirmed by Whisper tiny.en (model files checked)" in engine
+    assert "confirmed by Whisper tiny.en, and by Whisper base when tiny.en is unsure (model files checked)" in engine
 
 
 def test_the_embedding_engine_is_checked_for_a_model_of_every_phrase(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
 
 from pi_pause import config, phrase_text
-from pi_pause.ear import spotter, verifier
+from pi_pause.ear import decision, spotter, verifier
 from tests import speech
 
 # A settings file with no Vosk model, so "auto" is the two-stage spotter (as on a fresh Pi).
@@ -26,14 +26,15 @@ TYPED_WORDS = ["pause", "Pause!", "the", "let's", "Let’s", "take", "a", "break
 
 
 @pytest.fixture(scope="module", autouse=True)
-def whisper_loaded_once():
-    """The real verifier, loaded once for the module (its load does not depend on the phrase)."""
-    judge = verifier.WhisperVerifier.load()
+def whisper_loaded_once(tmp_path_factory):
+    """The real decision (Whisper tiny.en, and base where its packages are intact), loaded
+    once for the module: its load does not depend on the phrase, its token ids do."""
+    judge = decision.open_decision(0.5, tmp_path_factory.mktemp("cache"))
     with pytest.MonkeyPatch.context() as mp:
-        def load(threshold=verifier.DEFAULT_THRESHOLD, folder=None):
-            judge.threshold = threshold
+        def open_decision(sensitivity, cache):
+            judge.threshold = judge.first.threshold = verifier.threshold_for(sensitivity)
             return judge
-        mp.setattr(verifier.WhisperVerifier, "load", staticmethod(load))
+        mp.setattr(decision, "open_decision", open_decision)
         yield
 
 

@@ -47,6 +47,24 @@ def test_near_misses_do_not_start_a_pause(two_stage):
     assert speech.spot(two_stage, audio) == []
 
 
+def in_babble(audio: np.ndarray, snr_db: float) -> np.ndarray:
+    """``audio`` with four other people talking over it (Piper joe, looped, shifted)."""
+    return speech.mix(audio, speech.babble(len(audio) / speech.RATE + 1.0), snr_db)
+
+
+def test_the_phrase_is_heard_through_babble(two_stage, argument):
+    audio, end = argument
+    events = speech.spot(two_stage, in_babble(audio, 10.0))
+    assert [e.phrase for e in events] == [speech.PHRASE]
+    assert end - 0.1 <= events[0].time <= end + 0.6  # one 100 ms frame: the trimmed end is approximate
+
+
+def test_near_misses_in_babble_do_not_start_a_pause(two_stage):
+    lines = ["Let's take a bus.", "Let's take a walk.", "Pause the movie.", "Let's take a pie."]
+    audio = speech.join(*[speech.english(t) for t in lines])
+    assert speech.spot(two_stage, in_babble(audio, 10.0)) == []
+
+
 def test_a_phrase_never_trained_is_heard_at_once():
     audio = speech.join(speech.english("You never listen to me."), speech.english("Time for a break."))
     with spotter.open_spotter(config.Settings(), phrases=("time for a break",), engine="two-stage") as s:
@@ -120,3 +138,41 @@ def test_a_busy_verifier_drops_candidates_instead_of_holding_up_the_listener():
     finally:
         gated.gate.set()
         checks.close()
+
+
+class Recording:
+    """The real verifier, noting the score of every window it judges."""
+
+    def __init__(self, real: WhisperVerifier):
+        self.real, self.threshold, self.scores = real, real.threshold, []
+
+    def score(self, windows, phrase):
+        self.scores.append(self.real.score(windows, phrase))
+        return self.scores[-1]
+
+
+def test_a_hopeless_window_ends_its_candidate_and_a_doubtful_one_does_not():
+    from pi_pause.ear.sphinx_proposer import SphinxProposer
+    from pi_pause.ear.two_stage import GIVE_UP_FROM, GIVE_UP_NATS, WINDOW_ENDS, InlineChecks, TwoStageEngine
+
+    judge = Recording(WhisperVerifier.load())
+    checks = InlineChecks(judge)
+    engine = TwoStageEngine([SphinxProposer((speech.PHRASE,))], checks)
+    lines = ["Let's take a bus.", "Pause the movie.", "I will take a pass.", "Let's talk later."]
+    spotted = speech.spot(spotter.PhraseSpotter(engine), speech.join(*[speech.english(t) for t in lines]))
+    assert spotted == []
+    assert engine.candidates >= 2 and len(checks.cpu_seconds) == engine.candidates
+    hopeless = judge.threshold - GIVE_UP_NATS
+    # Replay the scores in the order they were given: a candidate ends at its first hopeless
+    # window from the GIVE_UP_FROM-th on, or after its last window, never earlier.
+    k, judged = 0, []
+    while k < len(judge.scores):
+        n = 1
+        while ((n < GIVE_UP_FROM or judge.scores[k + n - 1] >= hopeless)
+               and n < len(WINDOW_ENDS) and k + n < len(judge.scores)):
+            n += 1
+        judged.append(n)
+        k += n
+    assert len(judged) == engine.candidates
+    assert any(n == GIVE_UP_FROM for n in judged)  # near-misses usually cost two windows
+    assert len(judge.scores) < len(WINDOW_ENDS) * engine.candidates

@@ -208,8 +208,16 @@ def _check_two_stage(settings, broken_vosk: Path | None) -> Check:
 
     stages = "; ".join(first_stages.describe(settings, settings.listen.phrases,
                                                spotter.trained_models_dir(settings)))
-    message = (f"two-stage: proposed by {stages}; each candidate confirmed by Whisper tiny.en "
-               "(model files checked)")
+    message = f"two-stage: proposed by {stages}; each candidate confirmed by Whisper tiny.en"
+    from pi_pause.ear import whisper_base
+
+    # Looks only (the doctor creates nothing): the parts, or the folder they were joined into.
+    second = whisper_base.model_problem(settings.resolve(settings.paths.cache_dir))
+    if second is not None:
+        what, _, fix = second.partition("; fix: ")
+        return Check("warn", "speech engine", f"{message} alone, so it hears less in babble and TV: "
+                     f"{what}", fix)
+    message += ", and by Whisper base when tiny.en is unsure (model files checked)"
     if broken_vosk is not None:
         return Check("warn", "speech engine", f"{message}; the Vosk model folder {broken_vosk} is "
                      "incomplete, so it is not used as a first stage",

@@ -332,7 +332,14 @@ def _two_stage(settings: config.Settings, phrases: tuple[str, ...], live: bool, 
         verifier.check_tokens(phrases)
         judge = None
     else:
-        judge = verifier.WhisperVerifier.load(verifier.threshold_for(settings.listen.sensitivity))
+        from pi_pause.ear import decision
+
+        try:
+            cache = dirs.cache_dir(settings)
+        except UserError as exc:  # no writable cache: Whisper base cannot be joined there
+            log.warning("deciding with Whisper tiny.en alone: %s", exc)
+            cache = None
+        judge = decision.open_decision(settings.listen.sensitivity, cache)
         judge.prepare(phrases)
     stages = first_stages.open_stages(settings, phrases, trained_models_dir(settings))
     checks = two_stage.ThreadedChecks(judge) if live and judge else two_stage.InlineChecks(judge)

@@ -11,8 +11,11 @@ phrase or None``). For every frame it
 3. as the audio arrives, cuts windows of ``WINDOW_SECONDS`` ending
    ``WINDOW_ENDS`` after each candidate's moment (a first stage fires during or
    just after the last word, and where exactly the phrase ends is not known), and
-   hands them, one at a time, to the verification runner; the first window that
-   passes wins and the candidate's later windows are never judged;
+   hands them, one at a time, to the verification runner, the next only once the
+   last was answered: the first window that passes wins, and from the second on, a
+   window scoring ``GIVE_UP_NATS`` below the threshold ends the candidate (so most
+   candidates cost two windows, not three); at most ``QUEUE_SIZE`` candidates wait,
+   later ones are dropped;
 4. returns a phrase when a verification has come back positive.
 
 Where verification runs is a seam (:class:`Checks`):
@@ -48,7 +51,15 @@ log = logging.getLogger(__name__)
 
 RATE = 16_000
 WINDOW_SECONDS = 2.3  # long enough for a four-word phrase said slowly
-WINDOW_ENDS = (0.25, 0.45, 0.65)  # seconds after a candidate's moment; tuned on the tune split
+# Seconds after a candidate's moment, in the order they are judged: the middle one first (it
+# holds the whole phrase most often), then the later, then the earlier (tune split: docs/spotter.md).
+WINDOW_ENDS = (0.45, 0.65, 0.25)
+# A window scoring this far below the threshold ends its candidate: the later windows (the
+# same words, 0.2 s later) are not judged. Never the first window alone: words said just before
+# the phrase ("... a bus then! Let's take a pause.") can sink the middle window while the
+# later one, which starts after them, passes. Tune split: see docs/spotter.md.
+GIVE_UP_NATS = 8.0
+GIVE_UP_FROM = 2  # windows judged before a hopeless score may end the candidate
 MERGE_SECONDS = 0.6
 REFRACTORY_SECONDS = 1.5  # one utterance of the phrase fires once
 RING_SECONDS = 6.0
@@ -80,10 +91,13 @@ class Job:
 class Verdict:
     job: Job
     confirmed: bool
+    score: float = 0.0  # the verifier's score: far below the threshold, the candidate's later windows are skipped
 
 
 class Checks(Protocol):
     """Where verifications run."""
+
+    verifier: Verifier
 
     def submit(self, job: Job) -> bool:
         """Queue ``job``; False when it had to be dropped (never blocks)."""
@@ -117,9 +131,9 @@ class InlineChecks:
         # Process CPU, not thread CPU: ctranslate2 computes on threads of its own. Inline,
         # nothing else runs meanwhile, so this is the verifier's cost.
         started = time.process_time()
-        confirmed = self.verifier.score(job.windows, job.phrase) >= self.verifier.threshold
+        score = self.verifier.score(job.windows, job.phrase)
         self.cpu_seconds.add(job.ticket, time.process_time() - started)
-        self._done.append(Verdict(job, confirmed))
+        self._done.append(Verdict(job, score >= self.verifier.threshold, score))
         return True
 
     def verdicts(self) -> list[Verdict]:
@@ -160,11 +174,12 @@ class ThreadedChecks:
         while (job := self._jobs.get()) is not None:
             try:
                 started = time.process_time()  # includes the listener's thread: an upper bound
-                confirmed = self.verifier.score(job.windows, job.phrase) >= self.verifier.threshold
+                score = self.verifier.score(job.windows, job.phrase)
                 self.cpu_seconds.add(job.ticket, time.process_time() - started)
-                self._done.append(Verdict(job, confirmed))
+                self._done.append(Verdict(job, score >= self.verifier.threshold, score))
             except Exception:  # a failed check must not kill the ear; say so without content
                 log.exception("verification failed")
+                self._done.append(Verdict(job, False, float("-inf")))  # the candidate is not left waiting
             finally:
                 self._jobs.task_done()
         self._jobs.task_done()
@@ -181,18 +196,21 @@ class _Pending:
     candidate: Candidate
     ticket: int
     step: int = 0
+    asked: bool = False  # a window is with the verifier: the next waits for its verdict
 
 
 class TwoStageEngine:
     """First stages propose, a verifier confirms (see the module docs)."""
 
     def __init__(self, proposers: list[Proposer], checks: Checks, *,
-                 window_ends: tuple[float, ...] = WINDOW_ENDS, window_seconds: float = WINDOW_SECONDS):
+                 window_ends: tuple[float, ...] = WINDOW_ENDS, window_seconds: float = WINDOW_SECONDS,
+                 give_up: float | None = GIVE_UP_NATS):
         self.proposers = list(proposers)
         self.checks = checks
         self.name = f"two-stage ({' + '.join(p.name for p in self.proposers)} -> whisper)"
         self._ends = [int(e * RATE) for e in window_ends]
         self._window = int(window_seconds * RATE)
+        self._give_up = give_up
         self._ring = np.zeros(int(RING_SECONDS * RATE), dtype=np.int16)
         self.candidates = 0  # proposed (after merging), for benchmarks
         self.reset()
@@ -204,13 +222,15 @@ class TwoStageEngine:
             for c in proposer.feed(frame):
                 self._propose(c)
         heard = self._heard()
-        # Each candidate's windows are judged one by one, as the audio they need arrives:
-        # the earliest window that passes fires, so a phrase is heard as soon as it can be.
-        while heard is None and self._pending and self._due(self._pending[0]):
+        # Each candidate's windows are judged one by one, as the audio they need arrives, and
+        # the next only once the last has been answered: the first window that passes fires,
+        # and one that scores far below the threshold ends the candidate (most candidates
+        # cost one window).
+        while heard is None and self._pending and not self._pending[0].asked and self._due(self._pending[0]):
             waiting = self._pending[0]
-            self._judge(waiting)
-            waiting.step += 1
-            if waiting.step == len(self._ends):
+            if self._judge(waiting):
+                waiting.asked = True
+            else:
                 self._pending.popleft()
             heard = self._heard()
         return heard
@@ -231,20 +251,28 @@ class TwoStageEngine:
             if waiting.candidate.phrase == c.phrase and abs(waiting.candidate.at - c.at) <= MERGE_SECONDS * RATE:
                 return  # the same moment, proposed twice (or by two stages): judged once
         self.candidates += 1
+        self._proposed_at.append(c.at / RATE)
+        if len(self._pending) >= QUEUE_SIZE:  # the verifier is behind: drop the candidate, never a frame
+            log.debug("verifier busy: a candidate was dropped")
+            return
         self._pending.append(_Pending(c, self.candidates))
 
-    def _judge(self, waiting: _Pending) -> None:
+    def _judge(self, waiting: _Pending) -> bool:
         c = waiting.candidate
         oldest = self._consumed - len(self._ring)
         stop = c.at + self._ends[waiting.step] - oldest
         window = self._ring[max(stop - self._window, 0):stop].astype(np.float32) / 32768.0
         if not self.checks.submit(Job(c.phrase, c.at, [window], self._epoch, waiting.ticket)):
             log.debug("verifier busy: a candidate was dropped")
+            return False
+        return True
 
     def _heard(self) -> str | None:
         heard = None
         for verdict in self.checks.verdicts():
             job = verdict.job
+            if job.epoch == self._epoch and not verdict.confirmed:
+                self._next_window(job.ticket, verdict.score)
             if not verdict.confirmed or job.epoch != self._epoch or job.at < self._quiet_until:
                 continue
             self._quiet_until = job.at + int(REFRACTORY_SECONDS * RATE)
@@ -252,9 +280,23 @@ class TwoStageEngine:
             heard = heard or job.phrase
         return heard
 
+    def _next_window(self, ticket: int, score: float) -> None:
+        """A window was rejected: its candidate's next one may be judged, unless that was the
+        last or the score was hopeless."""
+        hopeless = self._give_up is not None and score < self.checks.verifier.threshold - self._give_up
+        for waiting in list(self._pending):
+            if waiting.ticket == ticket:
+                waiting.asked = False
+                waiting.step += 1
+                hopeless = hopeless and waiting.step >= GIVE_UP_FROM
+                if hopeless or waiting.step == len(self._ends):
+                    self._pending.remove(waiting)
+
     def stats(self) -> dict:
-        """Counts for benchmarks: candidates proposed, and the verifier's CPU seconds per candidate."""
-        return {"candidates": self.candidates, "verifier_cpu": list(self.checks.cpu_seconds.values())}
+        """Numbers for benchmarks: candidates proposed (and when, since the last reset), and the
+        verifier's CPU seconds per candidate."""
+        return {"candidates": self.candidates, "verifier_cpu": list(self.checks.cpu_seconds.values()),
+                "proposed_at": list(self._proposed_at)}
 
     def reset(self) -> None:
         for proposer in self.proposers:
@@ -263,6 +305,7 @@ class TwoStageEngine:
         self._consumed = 0
         self._quiet_until = 0
         self._pending: deque[_Pending] = deque()
+        self._proposed_at: list[float] = []  # seconds since reset of each candidate, for benchmarks
         self._epoch = getattr(self, "_epoch", 0) + 1
 
     def close(self) -> None:

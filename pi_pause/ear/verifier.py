@@ -54,6 +54,7 @@ REINSTALL = (f"reinstall it: .venv/bin/pip install --force-reinstall {MODEL_PACK
 
 DEFAULT_THRESHOLD = -3.0  # nats; tune split: see docs/spotter.md
 PAD_SECONDS = 10.0  # Whisper was trained on 30 s; 10 s of features keeps most of its accuracy at 1/8 the cost
+PROMPT = ("<|startoftranscript|>",)  # tiny.en is English only: no language or task tokens
 
 
 class VerifierError(UserError):
@@ -74,15 +75,19 @@ def model_folder() -> Path:
                             f"fix: {REINSTALL}") from None
 
 
-def check_model(folder: Path) -> None:
-    """Raise :class:`VerifierError`, naming the file, unless every model file is intact."""
-    for name, want in MODEL_FILES.items():
-        path = folder / name
+def check_files(files: dict[Path, str], fix: str = REINSTALL, what: str = "Whisper") -> None:
+    """Raise :class:`VerifierError`, naming the file and ``fix``, unless every file has its sha256."""
+    for path, want in files.items():
         if not path.is_file():
-            raise VerifierError(f"Whisper model file {path} is missing; fix: {REINSTALL}")
+            raise VerifierError(f"{what} model file {path} is missing; fix: {fix}")
         if _sha256(path) != want:
-            raise VerifierError(f"Whisper model file {path} is damaged (its sha256 differs from "
-                                f"{MODEL_PACKAGE} {MODEL_VERSION}); fix: {REINSTALL}")
+            raise VerifierError(f"{what} model file {path} is damaged (its sha256 differs from "
+                                f"the one recorded); fix: {fix}")
+
+
+def check_model(folder: Path) -> None:
+    """Raise :class:`VerifierError`, naming the file, unless every tiny.en model file is intact."""
+    check_files({folder / name: want for name, want in MODEL_FILES.items()})
 
 
 def model_problem() -> str | None:
@@ -108,13 +113,34 @@ def _sha256(path: Path) -> str:
     return _sha256_cached(str(path), stat.st_size, stat.st_mtime_ns)
 
 
+def encode(tokenizer, text: str) -> list[int]:
+    """``text``'s token ids as the model writes them.
+
+    Some tokenizer files (Whisper base's, measured) split " take" into a lone "Ġ"
+    (a space) and "take", a pairing the model never writes: the phrase would then
+    score near -25 however clearly it is said. A lone "Ġ" is joined with the next
+    piece wherever the vocabulary has the joined token ("Ġtake")."""
+    pieces = tokenizer.encode(text, add_special_tokens=False).tokens
+    joined: list[str] = []
+    k = 0
+    while k < len(pieces):
+        if (pieces[k] == "Ġ" and k + 1 < len(pieces)
+                and tokenizer.token_to_id("Ġ" + pieces[k + 1]) is not None):
+            joined.append("Ġ" + pieces[k + 1])
+            k += 2
+        else:
+            joined.append(pieces[k])
+            k += 1
+    return [tokenizer.token_to_id(p) for p in joined]
+
+
 def spellings(tokenizer, phrase: str) -> list[tuple[list[int], int]]:
     """Token ids of each spelling of ``phrase`` the verifier forces, and how many of them the
     first word takes (its score leaves those out)."""
     out = []
     for text in dict.fromkeys((phrase[:1].upper() + phrase[1:], phrase.lower())):
-        ids = tokenizer.encode(" " + text, add_special_tokens=False).ids
-        first = len(tokenizer.encode(" " + text.split()[0], add_special_tokens=False).ids)
+        ids = encode(tokenizer, " " + text)
+        first = len(encode(tokenizer, " " + text.split()[0]))
         out.append((ids, min(first, len(ids) - 1)))
     return out
 
@@ -133,25 +159,31 @@ class WhisperVerifier:
     """Scores how well a stretch of audio ends with a phrase (see the module docs)."""
 
     def __init__(self, folder: Path, threshold: float = DEFAULT_THRESHOLD,
-                 pad_seconds: float = PAD_SECONDS):
+                 pad_seconds: float = PAD_SECONDS, *, files: dict[str, str] | None = None,
+                 prompt: tuple[str, ...] = PROMPT, fix: str = REINSTALL):
         import ctranslate2
         import tokenizers
 
-        check_model(folder)
+        check_files({folder / name: want for name, want in (files or MODEL_FILES).items()}, fix)
         self._ct2 = ctranslate2
         # One thread: the verifier must leave the other cores to the listener and the voice.
         self._model = ctranslate2.models.Whisper(str(folder), device="cpu", compute_type="int8",
                                                  intra_threads=1)
         self._tokenizer = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._start = [self._tokenizer.token_to_id("<|startoftranscript|>")]
+        self._start = [self._tokenizer.token_to_id(t) for t in prompt]
         self.threshold = threshold
         self.frames = int(pad_seconds * 100)
         self._spellings: dict[str, list[tuple[list[int], int]]] = {}
 
     @classmethod
-    def load(cls, threshold: float = DEFAULT_THRESHOLD, folder: Path | None = None) -> WhisperVerifier:
+    def load(cls, threshold: float = DEFAULT_THRESHOLD, folder: Path | None = None,
+             pad_seconds: float = PAD_SECONDS) -> WhisperVerifier:
         """The verifier with the packaged model (checked first)."""
-        return cls(folder or model_folder(), threshold)
+        return cls(folder or model_folder(), threshold, pad_seconds)
+
+    def encode(self, text: str) -> list[int]:
+        """``text``'s token ids as this model writes them (see :func:`encode`)."""
+        return encode(self._tokenizer, text)
 
     def prepare(self, phrases: tuple[str, ...]) -> None:
         """Make the token ids for ``phrases`` now, not at the first candidate."""
