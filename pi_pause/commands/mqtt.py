@@ -14,15 +14,14 @@ line from a pipe)::
 from __future__ import annotations
 
 import dataclasses
-import getpass
 import logging
 import signal
-import sys
 import threading
 from pathlib import Path
 
 from pi_pause import config, dirs
 from pi_pause.errors import UserError
+from pi_pause.commands.new_password import save_new_password
 from pi_pause.mqtt.bridge import Bridge
 from pi_pause.mqtt.secret import BrokerPassword
 from pi_pause.service.control_socket import request_service
@@ -113,17 +112,7 @@ class SettingsWatch:
 
 
 def _set_password(settings: config.Settings) -> int:
-    if sys.stdin.isatty():
-        first = getpass.getpass("The MQTT broker's password: ")
-        if getpass.getpass("Again: ") != first:
-            raise UserError("the two passwords differ; nothing was changed")
-    else:
-        first = sys.stdin.readline().rstrip("\n")
-    password = BrokerPassword(dirs.state_dir(settings))
-    try:
-        password.set(first)
-    except OSError as exc:
-        raise UserError(f"cannot write {password.path} ({exc.strerror or exc}); run it as the "
-                        "service user: sudo -u pi-pause pi-pause mqtt password") from None
-    print(f"password saved in {password.path}; a running bridge uses it within seconds")
+    where = save_new_password(BrokerPassword(dirs.state_dir(settings)), "The MQTT broker's password: ",
+                              "pi-pause mqtt password")
+    print(f"password saved in {where}; a running bridge uses it within seconds")
     return 0

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from pi_pause import config, phrase_text
 from pi_pause.ear import phrase_data, phrase_model, pronounce, spotter
-from pi_pause.errors import UserError
 from pi_pause.progress import Progress
 
 log = logging.getLogger(__name__)

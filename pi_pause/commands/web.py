@@ -9,13 +9,12 @@ password (read from the terminal twice, or one line from a pipe::
 
 from __future__ import annotations
 
-import getpass
 import logging
 import socket
-import sys
 
 from pi_pause import config, dirs
 from pi_pause.errors import UserError
+from pi_pause.commands.new_password import save_new_password
 from pi_pause.service.control_socket import request_service
 from pi_pause.web.app import MAX_BODY, create_app
 from pi_pause.web.guard import Passwords
@@ -57,17 +56,7 @@ def web_command(args, settings: config.Settings) -> int:
 
 
 def _set_password(settings: config.Settings) -> int:
-    if sys.stdin.isatty():
-        first = getpass.getpass("New password for the settings page: ")
-        if getpass.getpass("Again: ") != first:
-            raise UserError("the two passwords differ; nothing was changed")
-    else:
-        first = sys.stdin.readline().rstrip("\n")
-    passwords = Passwords(dirs.state_dir(settings))
-    try:
-        passwords.set(first)
-    except OSError as exc:
-        raise UserError(f"cannot write {passwords.path} ({exc.strerror or exc}); run it as the "
-                        "service user: sudo -u pi-pause pi-pause web password") from None
-    print(f"password saved in {passwords.path}")
+    where = save_new_password(Passwords(dirs.state_dir(settings)), "New password for the settings page: ",
+                              "pi-pause web password")
+    print(f"password saved in {where}")
     return 0

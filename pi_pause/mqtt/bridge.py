@@ -42,7 +42,7 @@ from paho.mqtt.properties import Properties
 
 from pi_pause.config import MqttSettings
 from pi_pause.errors import UserError
-from pi_pause.mqtt.follow import Event, Follower
+from pi_pause.mqtt.follow import Follower
 from pi_pause.mqtt.topics import COMMANDS, Topics, discovery
 
 log = logging.getLogger(__name__)
