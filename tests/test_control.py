@@ -143,3 +143,18 @@ def test_status_json_without_a_service_is_still_json(cli, tmp_path):
     assert reply["running"] is False and reply["ok"] is False
     assert "is pi-pause running?" in reply["error"]
     assert result.returncode == 1 and result.stderr == ""
+
+
+def test_with_no_service_anywhere_the_error_names_both_places_it_could_listen(tmp_path, monkeypatch):
+    # A laptop's service listens in a per-user folder when /run/pi-pause is not its own;
+    # "not running" must name that place too, not only the system one.
+    from pi_pause import config
+    from pi_pause.service.control_socket import request_service, socket_paths
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    settings = config.Settings()
+    system, personal = socket_paths(settings)
+    with pytest.raises(ControlError) as refused:
+        request_service(settings, "status")
+    assert str(refused.value).startswith(f"no pi-pause service answers at {system} or {personal}; ")
+    assert "\n" not in str(refused.value)

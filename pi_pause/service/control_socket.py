@@ -221,6 +221,9 @@ def request_service(settings, command: str, timeout: float = 5.0) -> dict:
     # A folder another user made (say /tmp/pi-pause-1000, made first by someone else)
     # could hold an impostor that reads our commands and lies about the state: skip it.
     existing = [p for p in paths if p.exists() and _owned_by_us_or_root(p.parent)]
+    if not existing and len(paths) > 1:  # name every place a service could be (a laptop's too)
+        raise ControlError(f"no pi-pause service answers at {' or '.join(map(str, paths))}; "
+                           f"is pi-pause running? {START_HINT}")
     return request(existing[0] if existing else paths[0], command, timeout)
 
 
