@@ -44,15 +44,29 @@ def settings_in(folder: Path) -> config.Settings:
                         f'[voice]\nmodel = "{VOICE}"\n')
 
 
-def first_breath_cold(runs: int = 3) -> list[float]:
-    """Seconds from the trigger to the first breathing cue, each run with an empty cache."""
+def start_pause(sessions) -> tuple[threading.Thread, threading.Event, float]:
+    """The pause script started on a thread of its own, as the service's runner does:
+    (the thread, its cancel flag, the trigger's moment on the perf_counter clock)."""
     import datetime as dt
 
+    from pi_pause.voice.session import return_time
+
+    cancel = threading.Event()
+    context = {"return_time": return_time(dt.datetime.now(), 20)}
+    worker = threading.Thread(target=sessions.run, args=("pause",),
+                              kwargs={"cancel": cancel, "skip": threading.Event(), "context": context})
+    start = time.perf_counter()
+    worker.start()
+    return worker, cancel, start
+
+
+def first_breath_cold(runs: int = 3) -> list[float]:
+    """Seconds from the trigger to the first breathing cue, each run with an empty cache."""
     from pi_pause.voice.breathing import LOW
     from pi_pause.voice.light import Light
     from pi_pause.voice.player import MemorySink
     from pi_pause.voice.rotation import Rotation
-    from pi_pause.voice.session import Sessions, return_time
+    from pi_pause.voice.session import Sessions
 
     seconds = []
     for i in range(runs):
@@ -69,13 +83,7 @@ def first_breath_cold(runs: int = 3) -> list[float]:
                 fade(to, seconds)
 
             light.fade = first_breath
-            cancel = threading.Event()
-            context = {"return_time": return_time(dt.datetime.now(), 20)}
-            worker = threading.Thread(target=sessions.run, args=("pause",),
-                                      kwargs={"cancel": cancel, "skip": threading.Event(),
-                                              "context": context})
-            start = time.perf_counter()
-            worker.start()
+            worker, cancel, start = start_pause(sessions)
             while "breath" not in marks and worker.is_alive():
                 time.sleep(0.005)
             cancel.set()
@@ -98,9 +106,7 @@ def latency(settings, runs: int = 20) -> tuple[list[float], list[float]]:
     from pi_pause.voice.light import Light
     from pi_pause.voice.player import MemorySink
     from pi_pause.voice.rotation import Rotation
-    from pi_pause.voice.session import Sessions, return_time
-
-    import datetime as dt
+    from pi_pause.voice.session import Sessions
 
     led_ms, audio_ms = [], []
     light = Light(18)
@@ -115,13 +121,7 @@ def latency(settings, runs: int = 20) -> tuple[list[float], list[float]]:
             marks["led"] = time.perf_counter()
 
         light.on = on
-        cancel = threading.Event()
-        context = {"return_time": return_time(dt.datetime.now(), 20)}
-        worker = threading.Thread(target=sessions.run, args=("pause",),
-                                  kwargs={"cancel": cancel, "skip": threading.Event(),
-                                          "context": context})
-        start = time.perf_counter()
-        worker.start()
+        worker, cancel, start = start_pause(sessions)
         while sink.first_sample_at is None and worker.is_alive():
             time.sleep(0.001)
         cancel.set()
