@@ -197,3 +197,19 @@ def test_heart_speaks_with_no_network_and_downloads_nothing(tmp_path):
     assert rate == "24000" and 0.5 < float(seconds) < 2.0
     assert not home.exists()  # hibari's download folder: never made
     assert not list((tmp_path / "cache").glob("**/*hibari*")) and not list(tmp_path.glob("*.onnx"))
+
+
+def test_pi_pause_voice_without_config_writes_the_settings_file_in_force(tmp_path, monkeypatch, capsys):
+    # On a laptop there is no /etc/pi-pause/config.toml: the choice goes into the user's own
+    # settings file, the one run, web and config read (config.default_config_path).
+    from types import SimpleNamespace
+
+    from pi_pause.commands.speak import voice_command
+
+    monkeypatch.setattr(config, "DEFAULT_CONFIG_PATH", tmp_path / "etc" / "config.toml")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home-config"))
+    assert voice_command(SimpleNamespace(name="heart", config=None), config.Settings()) == 0
+    mine = tmp_path / "home-config" / "pi-pause" / "config.toml"
+    assert config.load(mine).voice.model == "heart"
+    assert not (tmp_path / "etc").exists()
+    assert f"in {mine};" in capsys.readouterr().out

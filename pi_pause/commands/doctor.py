@@ -248,7 +248,7 @@ def check_phrases(settings, config_path) -> list[Check]:
 
     verdict = spotter.check(settings)
     if not verdict.ok:
-        where = config_path or config.DEFAULT_CONFIG_PATH
+        where = config_path or config.default_config_path()
         return [Check("FAIL", "phrase", verdict.problem,
                       f"change [listen] phrases in {where} (or on the settings page) and reload; "
                       "until then the button and the check-in work, but nothing listens; "

@@ -87,7 +87,7 @@ def voice_command(args, settings: config.Settings) -> int:
         if speaking not in catalogue.PACKAGED:
             print(f"* {speaking} (a Piper voice of your own)")
         return 0
-    path = args.config or config.DEFAULT_CONFIG_PATH
+    path = args.config or config.default_config_path()
     SettingsFile(path).change({("voice", "model"): args.name})  # refused in one line if unknown
     print(f"voice: {args.name}, in {path}; a running service speaks with it after "
           "'sudo systemctl reload pi-pause' (its clips render first, the old voice speaks meanwhile)")
