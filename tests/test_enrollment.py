@@ -161,8 +161,7 @@ def test_enroll_from_files_keeps_only_numbers_in_a_private_file_and_detect_uses_
     assert b"pause" not in raw and "pause".encode("utf-32-le") not in raw  # no phrase text, in any form
     with np.load(kept, allow_pickle=False) as data:
         assert str(data["meta_name"]) == "Sam" and int(data["meta_takes"]) == 5
-        longest = max(data[k].size for k in data.files)
-        assert longest < 16_000 * 0.5  # nothing as long as half a second of audio
+        assert all(max(data[k].shape, default=0) < 4000 for k in data.files)  # no run of samples
 
     check = cli("--config", conf, "phrase", "check", "--json", PHRASE)
     assert json.loads(check.stdout)["voices"] == "enrolled voices: Sam (5 takes)"
