@@ -58,7 +58,12 @@ VERIFIER_PAD_SECONDS = 0.3  # silence around a take as the verifier hears it
 
 
 class EnrollmentError(UserError):
-    """An enrollment that cannot be made or used; the message says what to do."""
+    """An enrollment that cannot be made or used; the message says what to do, ``plain``
+    the same in a couple's words (the settings page)."""
+
+    def __init__(self, message: str, plain: str = "") -> None:
+        super().__init__(message)
+        self.plain = plain or "That did not work: try again."
 
 
 # -- the names --------------------------------------------------------------------
@@ -69,7 +74,8 @@ def check_name(name: str) -> str:
     allowed = all(c.isalpha() or c in " -'" for c in tidy)
     if not tidy or len(tidy) > MAX_NAME or not allowed or not any(c.isalpha() for c in tidy):
         raise EnrollmentError(f"name {str(name)[:30]!r} cannot be used: give 1-{MAX_NAME} letters "
-                              "(spaces, hyphens and apostrophes allowed), e.g. --speaker Sam")
+                              "(spaces, hyphens and apostrophes allowed), e.g. --speaker Sam",
+                              f"A name is 1 to {MAX_NAME} letters, like Sam: type it again.")
     return tidy
 
 
@@ -193,7 +199,8 @@ def check_room(settings: config.Settings, name: str) -> str:
     others = [p.name for p in load(settings).everyone if _key(p.name) != _key(name)]
     if len(others) >= MAX_PEOPLE:
         raise EnrollmentError(f"{' and '.join(others)} are enrolled already, and it learns two voices "
-                              f"at most; forget one first: pi-pause phrase forget --speaker {others[0]!r}")
+                              f"at most; forget one first: pi-pause phrase forget --speaker {others[0]!r}",
+                              f"It knows two voices already ({' and '.join(others)}): forget one first.")
     return name
 
 
@@ -228,7 +235,8 @@ def forget(settings: config.Settings, name: str | None = None) -> list[str]:
         if not chosen:
             known = ", ".join(p.name for p in enrolled.everyone) or "nobody"
             raise EnrollmentError(f"{check_name(name)!r} is not enrolled (enrolled: {known}); "
-                                  "check the spelling, or leave --speaker out to forget everyone")
+                                  "check the spelling, or leave --speaker out to forget everyone",
+                                  f"It does not know a voice called {check_name(name)}.")
     for person in chosen:
         person.path.unlink(missing_ok=True)
     if name is None:

@@ -55,6 +55,7 @@ class EnrollmentDesk:
         self.open_judge = open_judge
         self._judge = None
         self._takes: dict[str, list[enrollment.TakeVerdict]] = {}  # name -> good takes (memory only)
+        self._names: dict[str, str] = {}  # casefolded -> as typed
         self._lock = threading.Lock()  # one take, or one finish, at a time
 
     def handle(self, command: str) -> dict:
@@ -64,7 +65,8 @@ class EnrollmentDesk:
         if verb == "enroll-cancel":
             return self.cancel(name or None)
         if not self._lock.acquire(blocking=False):
-            return {"ok": False, "error": "a take is being recorded or a voice learnt; wait for it"}
+            return {"ok": False, "error": "a take is being recorded or a voice learnt; wait for it",
+                    "plain": "It is already recording or learning: wait a moment."}
         try:
             return self.take(name) if verb == "enroll-take" else self.finish(name)
         except UserError as exc:
@@ -79,7 +81,8 @@ class EnrollmentDesk:
         listener = self.service.listener
         if listener is None or not listener.available.is_set():
             why = self.service.not_listening or "the microphone is unavailable"
-            return {"ok": False, "error": f"cannot record a take: {why} (pi-pause doctor says more)"}
+            return {"ok": False, "error": f"cannot record a take: {why} (pi-pause doctor says more)",
+                    "plain": "It cannot hear the microphone now, so it cannot record a take."}
         settings = self.service.settings
         phrases = enrollment.phrases_of(settings)
         if self._judge is None:
@@ -87,7 +90,7 @@ class EnrollmentDesk:
         controller = self.service.controller
         reply = controller.command("enroll-cue")
         if not reply.get("ok"):
-            return reply
+            return {**reply, "plain": "It is busy with a pause or a check-in: record the take afterwards."}
         try:
             audio = self._record(controller, listener)
         finally:
@@ -100,6 +103,7 @@ class EnrollmentDesk:
         key = name.casefold()
         if verdict.ok:
             self._takes.setdefault(key, []).append(verdict)
+            self._names[key] = name
         good = len(self._takes.get(key, []))
         log.info("enrollment take %s (%d good so far)", "accepted" if verdict.ok else "refused", good)
         return {"ok": True, "good_take": verdict.ok, "reason": verdict.reason, "plain": verdict.plain,
@@ -144,7 +148,8 @@ class EnrollmentDesk:
         """Who is enrolled (names and take counts: local only, never over MQTT)."""
         people = enrollment.load(self.service.settings)
         return {"ok": True, "people": people.as_json(), "summary": people.summary(),
-                "pending": {k: len(v) for k, v in self._takes.items()}, "needed": NEEDED}
+                "pending": {self._names.get(k, k): len(v) for k, v in self._takes.items()},
+                "needed": NEEDED}
 
     # -- helpers -------------------------------------------------------------------
 
@@ -155,7 +160,8 @@ class EnrollmentDesk:
         kept = {p.name.casefold() for p in enrollment.load(self.service.settings).everyone}
         if len(kept | set(waiting) | {name.casefold()}) > enrollment.MAX_PEOPLE:
             raise enrollment.EnrollmentError(
-                "two people are being taught already; finish or cancel them first (enroll-cancel)")
+                "two people are being taught already; finish or cancel them first (enroll-cancel)",
+                "Two people are being taught already: finish or cancel first.")
         return name
 
     def _record(self, controller, listener) -> np.ndarray | None:
@@ -186,7 +192,8 @@ class EnrollmentDesk:
                     return None
                 if time.monotonic() > deadline:
                     raise enrollment.EnrollmentError("the microphone delivered no sound for the take; "
-                                                     "check it with pi-pause doctor")
+                                                     "check it with pi-pause doctor",
+                                                     "The microphone gave no sound: ask for help to check it.")
         finally:
             listener.divert(None)
         if controller.state is not State.ENROLLING:
