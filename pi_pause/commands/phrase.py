@@ -110,13 +110,14 @@ def phrase_enroll_command(args, settings: config.Settings) -> int:
     takes from its own microphone, one request a take (see :mod:`pi_pause.service.enrolling`)."""
     from pi_pause.ear import enrollment
 
-    name = enrollment.check_room(settings, args.speaker)
     if args.takes < enrollment.MIN_TAKES:
         raise enrollment.EnrollmentError(f"--takes {args.takes} is too few; give at least "
                                          f"{enrollment.MIN_TAKES} (five learn a voice best)")
     if args.files:
-        return _enroll_from_files(settings, name, args.files, args.takes)
-    return _enroll_through_service(settings, name, args.takes)
+        return _enroll_from_files(settings, enrollment.check_room(settings, args.speaker), args.files,
+                                  args.takes)
+    # The service keeps the voices in its own state folder, and checks for room there.
+    return _enroll_through_service(settings, enrollment.check_name(args.speaker), args.takes)
 
 
 def _enroll_from_files(settings: config.Settings, name: str, files: list[Path], needed: int) -> int:
