@@ -269,20 +269,27 @@ def _shout(text: str) -> str:
     return text[:-1] + "!" if text.endswith(".") else text
 
 
-def plan(split: str, positives: int, negative_minutes: float, phrase: str = sentences.PHRASE) -> list[Scene]:
-    """Every scene of one split, decided up front from the split's seed."""
-    rng = np.random.default_rng(SEEDS[split])
+def plan(split: str, positives: int, negative_minutes: float, phrase: str = sentences.PHRASE, *,
+         speakers: list[Voice] | None = None, near_share: float = 0.3, seed: int | None = None) -> list[Scene]:
+    """Every scene of one split, decided up front from the split's seed.
+
+    ``speakers`` (default: every voice of the split) say the phrase in the positives and
+    open the negatives; the other voice of a scene is any voice of the split. ``near_share``
+    is the share of near-misses in the negatives' lines."""
+    seed = SEEDS[split] if seed is None else seed
+    rng = np.random.default_rng(seed)
     pools = sentences.pools(split)
     # Free-form lines are fewer but livelier than templated ones: weight them up.
     talk = _Draw(rng, pools["argument"] * 6 + pools["templated"])
     near = _Draw(rng, pools["near_miss"])
     lead, tail = _Draw(rng, pools["lead"]), _Draw(rng, pools["tail"])
     voices = VOICES[split]
+    speakers = speakers or voices
     conditions = [(n, s, st, r) for (n, s) in NOISES for st in STYLES for r in REVERBS]
 
     def condition(i: int):
         block = i // len(conditions)
-        order = np.random.default_rng(SEEDS[split] * 100 + block).permutation(len(conditions))
+        order = np.random.default_rng(seed * 100 + block).permutation(len(conditions))
         return conditions[order[i % len(conditions)]]
 
     def context(voice: Voice, style: str, near_share: float) -> Piece:
@@ -294,8 +301,7 @@ def plan(split: str, positives: int, negative_minutes: float, phrase: str = sent
     scenes = []
     for i in range(positives):
         noise, snr, style, reverb = condition(i)
-        speaker = voices[i % len(voices)]
-        other = voices[(i + 1 + int(rng.integers(len(voices) - 1))) % len(voices)]
+        speaker, other = _pair(rng, i, speakers, voices)
         a, b = (speaker.raised(), other.raised()) if style == "raised" else (speaker, other)
         position = POSITIONS[i % len(POSITIONS)]
         said = a.jittered(rng)
@@ -319,16 +325,22 @@ def plan(split: str, positives: int, negative_minutes: float, phrase: str = sent
     seconds, i = 0.0, 0
     while seconds < negative_minutes * 60:
         noise, snr, style, reverb = condition(i)
-        speaker = voices[i % len(voices)]
-        other = voices[(i + 1 + int(rng.integers(len(voices) - 1))) % len(voices)]
+        speaker, other = _pair(rng, i, speakers, voices)
         a, b = (speaker.raised(), other.raised()) if style == "raised" else (speaker, other)
-        pieces = tuple(context(a if k % 2 == 0 else b, style, 0.3) for k in range(int(rng.integers(7, 12))))
+        pieces = tuple(context(a if k % 2 == 0 else b, style, near_share) for k in range(int(rng.integers(7, 12))))
         # Rough length, to stop planning near the wanted minutes (measured after rendering).
         seconds += sum(len(p.text) / 15.0 + p.gap for p in pieces) + 2.0
         scenes.append(Scene(f"neg_{i:04d}", "negative", speaker, other, style, noise, snr, reverb,
                             None, pieces, int(rng.integers(1 << 31))))
         i += 1
     return scenes
+
+
+def _pair(rng: np.random.Generator, i: int, speakers: list[Voice], voices: list[Voice]) -> tuple[Voice, Voice]:
+    """Scene ``i``'s first speaker (in turn from ``speakers``) and another voice of the split."""
+    speaker = speakers[i % len(speakers)]
+    j = voices.index(speaker)
+    return speaker, voices[(j + 1 + int(rng.integers(len(voices) - 1))) % len(voices)]
 
 
 HOUSEHOLD_SEED = 3303
