@@ -147,3 +147,32 @@ def test_the_command_line_enrolls_through_the_service_then_forgets(running):
     assert forget.stdout.splitlines() == ["forgot Alex: their numbers are deleted",
                                           "the service listens for 0 enrolled voice(s) now"]
     assert svc.enrolled == 0
+
+
+def test_a_press_during_a_take_starts_a_pause_and_the_take_is_dropped(running):
+    svc, person, sessions, tmp = running
+    sessions.hold.add("enroll")  # the cue is still being said when the press comes
+    answer = {}
+    asking = threading.Thread(target=lambda: answer.update(request(tmp / "control.sock", "enroll-take Sam",
+                                                                     timeout=30)))
+    asking.start()
+    eventually(lambda: svc.controller.state is State.ENROLLING)
+    svc.button.pin.drive_low()
+    svc.button.pin.drive_high()
+    asking.join(timeout=30)
+    assert not answer["ok"] and "cut short" in answer["error"] and answer["plain"] == "The take was stopped."
+    assert svc.controller.state in (State.PAUSING, State.ON_BREAK)  # the press meant "pause"
+    assert request(tmp / "control.sock", "enrolled")["pending"] == {}
+
+
+def test_cancel_ends_a_take_in_progress_at_once(running):
+    svc, person, sessions, tmp = running
+    sessions.hold.add("enroll")
+    answer = {}
+    asking = threading.Thread(target=lambda: answer.update(request(tmp / "control.sock", "enroll-take Sam",
+                                                                     timeout=30)))
+    asking.start()
+    eventually(lambda: svc.controller.state is State.ENROLLING)
+    assert request(tmp / "control.sock", "enroll-cancel")["ok"]
+    asking.join(timeout=10)
+    assert not answer["ok"] and svc.controller.state is State.IDLE and person.light.value == 0

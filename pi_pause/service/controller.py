@@ -451,6 +451,13 @@ class Controller:
     def _session_ended(self, ended: SessionEnded) -> None:
         if not self.runner.finished(ended):
             return None  # a script cancelled earlier, winding down
+        if ended.error is not None and self.state is State.ENROLLING:
+            # No voice (a speaker gone): the light alone says "now", so the take goes on.
+            log.error("the enrollment cue could not be said (%s: %s); the light shows when to speak",
+                      type(ended.error).__name__, ended.error)
+            self.light.on()
+            self.cue_done.set()
+            return None
         if ended.error is not None:
             log.error("%s session failed (%s: %s); back to idle",
                       ended.kind, type(ended.error).__name__, ended.error)

@@ -135,14 +135,20 @@ class EnrollmentDesk:
                 "takes": count}
 
     def cancel(self, name: str | None) -> dict:
-        with self._lock:
-            if name:
-                self._takes.pop(name.casefold(), None)
-            else:
-                self._takes.clear()
-            if not self._takes:
-                self._judge = None
-        return {"ok": True, "message": "the takes were dropped"}
+        """Drop the takes, and end a take being recorded now (its request answers "cut short").
+        Not behind the lock: Ctrl-C during a take must not wait for it."""
+        from pi_pause.service.controller import State
+
+        if self.service.controller.state is State.ENROLLING:
+            self.service.controller.command("enroll-end")
+        if name:
+            self._takes.pop(name.casefold(), None)
+        else:
+            self._takes.clear()
+        if not self._takes and self._lock.acquire(blocking=False):  # the verifier's memory back too
+            self._judge = None
+            self._lock.release()
+        return {"ok": True, "message": "the takes were dropped", "plain": "The takes were dropped."}
 
     def enrolled(self) -> dict:
         """Who is enrolled (names and take counts: local only, never over MQTT)."""
