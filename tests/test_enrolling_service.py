@@ -122,7 +122,7 @@ def test_takes_are_recorded_judged_and_learnt_and_the_ear_is_swapped_without_a_r
         assert request(sock, "enroll-take Sam", timeout=30)["good_take"]
     old_spotter = svc.spotter
     done = request(sock, "enroll-finish Sam", timeout=120)
-    assert done["ok"] and done["message"] == "enrolled Sam (3 takes); listening for it now", done
+    assert done["ok"] and done["message"] == "enrolled Sam (3 takes); listening for Sam's voice now", done
     assert svc.spotter is old_spotter and svc.enrolled == 1  # rebuilt by the stand-in factory, swapped in
     kept = tmp / "state" / "enrolled" / "sam.npz"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
@@ -141,7 +141,7 @@ def test_the_command_line_enrolls_through_the_service_then_forgets(running):
     assert lines[0] == "take 1 of 3: say the phrase after the tone ..."
     assert [line[:4] for line in lines if not line.startswith(("take", "learning"))][:4] == \
         ["ok  ", "FAIL", "ok  ", "ok  "]
-    assert lines[-1] == "enrolled Alex (3 takes); listening for it now"
+    assert lines[-1] == "enrolled Alex (3 takes); listening for Alex's voice now"
     assert svc.enrolled == 1
     forget = run_cli("--config", conf, "phrase", "forget", "--speaker", "alex")
     assert forget.stdout.splitlines() == ["forgot Alex: their numbers are deleted",

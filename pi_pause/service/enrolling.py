@@ -130,7 +130,7 @@ class EnrollmentDesk:
         log.info("a voice was learnt from %d takes in %.1f s of CPU", count, time.process_time() - started)
         ear = self.reload_ear()
         message = f"enrolled {name} ({count} takes)"
-        message += "; listening for it now" if ear.get("ok") else f"; {ear.get('error')}"
+        message += f"; listening for {name}'s voice now" if ear.get("ok") else f"; {ear.get('error')}"
         return {"ok": True, "message": message, "plain": f"Done: it knows {name}'s voice now.",
                 "takes": count}
 
