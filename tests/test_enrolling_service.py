@@ -31,19 +31,22 @@ from tests.standins import MockLight, ScriptedSessions, eventually, stand_in_par
 from tests.test_listener import CountingSpotter
 
 FRAME = 1600  # 100 ms
-PACE = 4.0  # the person's audio arrives four times faster than it was said: a shorter test
-LEAD_SECONDS = 0.8  # of silence after the LED lights, before they speak
+PACE = 2.5  # the person's audio arrives 2.5 times faster than it was said: a shorter test
+LEAD_SECONDS = 1.5  # of silence after the LED lights, before they speak (0.6 s of the test's time)
 
 
 class PersonAtTheMicrophone:
-    """A microphone in a quiet room where someone says their next line each time the LED lights."""
+    """A microphone in a quiet room where someone says their next line once the device has
+    given its cue ("say your phrase after the tone") and its LED is lit; a pause's light
+    is not a cue."""
 
-    def __init__(self, lines: list[np.ndarray]) -> None:
+    def __init__(self, lines: list[np.ndarray], sessions: ScriptedSessions) -> None:
         self.lines = list(lines)
+        self.sessions = sessions
         self.light: MockLight | None = None
         self.spoken = 0
+        self._answered = 0  # cues answered
         self._playing = np.zeros(0, np.int16)
-        self._was_lit = False
 
     def open(self):
         return self
@@ -57,11 +60,12 @@ class PersonAtTheMicrophone:
     def read(self, timeout):
         time.sleep(FRAME / 16_000 / PACE)
         lit = self.light is not None and self.light.value > 0
-        if lit and not self._was_lit and self.lines:
+        cues = sum(1 for kind, how in list(self.sessions.finished) if (kind, how) == ("enroll", "done"))
+        if lit and cues > self._answered and self.lines:
+            self._answered = cues
             line = self.lines.pop(0)
             self._playing = wav.to_int16(np.concatenate([speech.silence(LEAD_SECONDS), line]))
             self.spoken += 1
-        self._was_lit = lit
         frame = np.zeros(FRAME, np.int16)
         part, self._playing = self._playing[:FRAME], self._playing[FRAME:]
         frame[:len(part)] = part
@@ -78,9 +82,9 @@ def running(tmp_path):
     conf.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\ncache_dir = "{tmp_path / "cache"}"\n'
                     f'socket = "{tmp_path / "control.sock"}"\n')
     settings = config.load(conf)
-    person = PersonAtTheMicrophone([good(1.0), good(1.0) * 0.004, good(1.1), good(1.2),
-                                    good(0.9), good(1.05), good(1.15)])
     sessions = ScriptedSessions()
+    person = PersonAtTheMicrophone([good(1.0), good(1.0) * 0.004, good(1.1), good(1.2),
+                                    good(0.9), good(1.05), good(1.15)], sessions)
     parts = stand_in_parts(spotter=CountingSpotter(), mic=person, sessions=sessions)
 
     def make_light(pin, factory):

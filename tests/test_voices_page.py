@@ -118,14 +118,15 @@ def teaching(tmp_path):
     settings = config.load(path)
     enrollment.save(settings, "Sam", {"templates": np.zeros((2, 768), np.float16)}, takes=5,
                     phrase=settings.listen.phrases[0])
-    person = PersonAtTheMicrophone([good(1.0)])
+    sessions = ScriptedSessions()
+    person = PersonAtTheMicrophone([good(1.0)], sessions)
 
     def make_light(pin, factory):
         person.light = MockLight(factory, pin)
         return person.light
 
     parts = dataclasses.replace(stand_in_parts(spotter=CountingSpotter(), mic=person,
-                                               sessions=ScriptedSessions()), make_light=make_light)
+                                               sessions=sessions), make_light=make_light)
     service = Service(settings, Options(simulate=True, config=path), parts=parts,
                       clock=ManualClock(datetime(2026, 6, 3, 18, 0, tzinfo=ZoneInfo("Europe/London"))),
                       notifier=Notifier(""), out=io.StringIO(), keyboard=io.StringIO()).start()
