@@ -130,14 +130,18 @@ def write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write, flush to the disk, then rename: a reader (or a power cut) sees the
     old file or the new one, never half of one. When the write fails (a full disk)
     the temporary file is removed and the error raised; one left by a kill is
-    cleaned at the next start (:func:`remove_stale_temporaries`)."""
+    cleaned at the next start (:func:`remove_stale_temporaries`). ``private``: readable
+    by this user alone (0600 from the first byte), as the couple's enrolled voices are."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as out:
+        if private:
+            tmp.unlink(missing_ok=True)  # O_CREAT keeps an existing file's mode
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666)
+        with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())

@@ -31,7 +31,7 @@ def whisper_loaded_once(tmp_path_factory):
     once for the module: its load does not depend on the phrase, its token ids do."""
     judge = decision.open_decision(0.5, tmp_path_factory.mktemp("cache"))
     with pytest.MonkeyPatch.context() as mp:
-        def open_decision(sensitivity, cache):
+        def open_decision(sensitivity, cache, opinions=()):
             judge.threshold = judge.first.threshold = verifier.threshold_for(sensitivity)
             return judge
         mp.setattr(decision, "open_decision", open_decision)

@@ -22,6 +22,8 @@ MAY_WRITE_AUDIO = {
     "voice/player.py": "WavSink: the device's own voice (tests, preview, `run --sound-dir`)",
     "ear/phrase_data.py": "`phrase train`: synthesised training speech, in a temporary folder",
     "ear/phrase_model.py": "`phrase train`: the classifier's weights (numbers, not audio)",
+    "ear/enrollment.py": "an enrolled voice: derived features (numbers, not audio; "
+                         "test_enrolled_voices_are_numbers_never_audio_nor_text reads them)",
 }
 
 
@@ -111,3 +113,38 @@ def _keys(value) -> list[str]:
     if isinstance(value, list):
         return [k for v in value for k in _keys(v)]
     return []
+
+
+# An enrolled voice is kept as numbers. No axis of any kept array may be as long as a
+# quarter second of audio at 16 kHz: a take's samples, at any rate a microphone uses, would be.
+AUDIO_LENGTH = 4000
+
+
+def test_enrolled_voices_are_numbers_never_audio_nor_text(tmp_path):
+    import os
+    import stat
+
+    import numpy as np
+
+    from pi_pause import config, wav
+    from pi_pause.ear import enrollment, voiceprint
+    from tests import speech
+
+    settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\n[listen]\nphrases = ["pineapple sunrise"]\n')
+    takes = [speech.english("pineapple sunrise", pace) for pace in (0.9, 1.0, 1.1)]
+    path = enrollment.save(settings, "Robin", voiceprint.adapt(takes, "pineapple sunrise"), takes=3,
+                           phrase="Pineapple sunrise!")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    raw = path.read_bytes()
+    for word in ("pineapple", "sunrise"):  # as UTF-8, and as numpy keeps text (UTF-32)
+        assert word.encode() not in raw.lower() and word.encode("utf-32-le") not in raw.lower()
+    for take in takes:  # no stretch of a take's samples, as the int16 a WAV would hold
+        middle = wav.to_int16(take)[len(take) // 2:len(take) // 2 + 32].tobytes()
+        assert middle not in raw
+    with np.load(path, allow_pickle=False) as kept:
+        for name in kept.files:
+            assert max(kept[name].shape, default=0) < AUDIO_LENGTH, (name, kept[name].shape)
+            assert kept[name].dtype.kind != "U" or name in ("meta_name", "meta_phrase_sha256")
+        assert str(kept["meta_name"]) == "Robin"
+    assert enrollment.load(settings).people[0].takes == 3

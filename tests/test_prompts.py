@@ -374,3 +374,10 @@ def test_the_return_after_a_restart_has_words_of_its_own():
     assert all("restart" in v or "starting up again" in v for v in invite.late.variants)
     assert invite.for_context({"late": True}) is invite.late
     assert invite.for_context({}) is invite.line
+
+
+def test_the_enrollment_cue_says_when_to_speak_then_chimes_and_is_rendered_with_the_rest():
+    assert order("enroll") == ["cue", "chime"]
+    assert all("phrase" in v and "tone" in v for v in lines("enroll")["cue"])
+    assert not any("partner" in v.lower() for v in lines("enroll")["cue"])
+    assert "enroll" in prompts.KINDS  # what the clip cache renders at start and in `pi-pause render`

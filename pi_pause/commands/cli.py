@@ -78,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="parts made at once (default: one per CPU core)")
     p.set_defaults(func=_lazy("phrase", "phrase_train_command"))
+    p = phrase_sub.add_parser("enroll", help="teach it one person's voice saying the phrase: takes "
+                              "from the running service's microphone, or from recordings")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE.wav",
+                   help="recordings of the phrase, one take each (any rate and channels); "
+                        "none: the service records the takes")
+    p.add_argument("--speaker", required=True, metavar="NAME",
+                   help="the person's name as you call them (1-20 letters), e.g. Sam")
+    p.add_argument("--takes", type=int, default=5, metavar="N",
+                   help="good takes needed (default 5, at least 3)")
+    p.set_defaults(func=_lazy("phrase", "phrase_enroll_command"))
+    p = phrase_sub.add_parser("forget", help="delete an enrolled voice (or, with no --speaker, all)")
+    p.add_argument("--speaker", metavar="NAME", help="whose voice to forget (default: everyone's)")
+    p.set_defaults(func=_lazy("phrase", "phrase_forget_command"))
     # Speaking (pi_pause.voice.voice / pi_pause.commands.preview)
     p = sub.add_parser("say", help="speak TEXT with the configured voice (or write it to a WAV)")
     p.add_argument("text", nargs="+", help="the words to speak")

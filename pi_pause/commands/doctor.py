@@ -259,6 +259,8 @@ def check_phrases(settings, config_path) -> list[Check]:
     lines += [Check("warn", "phrase", w.message, "pick a longer phrase in [listen] phrases")
               for w in listening.warnings]
     lines += [Check("info", "phrase", note, "nothing needs doing") for note in listening.notes]
+    if listening.voices:
+        lines.append(Check("info", "voices", listening.voices, "nothing needs doing"))
     return lines
 
 

@@ -49,6 +49,8 @@ def phrase_check_command(args, settings: config.Settings) -> int:
             print(f"warn {warning.message}")
         for note in listening.notes:
             print(f"info {note}")
+        if listening.voices:
+            print(f"info {listening.voices}")
         lexicon = pronounce.lexicon()
         for phrase in listening.phrases:
             words = phrase.split()
@@ -76,7 +78,7 @@ def _as_json(verdict: spotter.Verdict) -> dict:
             "plain": "It will hear this.",
             "warnings": [w.message for w in listening.warnings],
             "plain_warnings": [w.plain for w in listening.warnings if w.plain],
-            "notes": list(listening.notes)}
+            "notes": list(listening.notes), "voices": listening.voices}
 
 
 def phrase_train_command(args, settings) -> int:
@@ -97,4 +99,121 @@ def phrase_train_command(args, settings) -> int:
                                        log=lambda msg: log.info("%s", msg), progress=progress)
     model.save(out)
     print(f"trained {phrase!r} in {time.perf_counter() - started:.0f} s -> {out}")
+    return 0
+
+
+def phrase_enroll_command(args, settings: config.Settings) -> int:
+    """``pi-pause phrase enroll --speaker NAME [FILE.wav ...]``: teach it one person's voice.
+
+    With recordings, every take is judged and adapted here, then the running service
+    (if any) is asked to listen with the new voice. Without, the service records the
+    takes from its own microphone, one request a take (see :mod:`pi_pause.service.enrolling`)."""
+    from pi_pause.ear import enrollment
+
+    if args.takes < enrollment.MIN_TAKES:
+        raise enrollment.EnrollmentError(f"--takes {args.takes} is too few; give at least "
+                                         f"{enrollment.MIN_TAKES} (five learn a voice best)")
+    if args.files:
+        return _enroll_from_files(settings, enrollment.check_room(settings, args.speaker), args.files,
+                                  args.takes)
+    # The service keeps the voices in its own state folder, and checks for room there.
+    return _enroll_through_service(settings, enrollment.check_name(args.speaker), args.takes)
+
+
+def _enroll_from_files(settings: config.Settings, name: str, files: list[Path], needed: int) -> int:
+    from pi_pause.ear import enrollment, voiceprint
+    from pi_pause.wav import WavError
+
+    phrases = enrollment.phrases_of(settings)
+    judge = enrollment.open_judge(settings)
+    verdicts = []
+    for path in files:
+        try:
+            verdict = enrollment.judge_take(enrollment.read_take(path), phrases, judge)
+        except WavError as exc:
+            print(f"FAIL {exc}")
+            continue
+        print(f"{'ok  ' if verdict.ok else 'FAIL'} {path.name}: {verdict.reason}")
+        verdicts.append(verdict)
+    del judge
+    phrase, takes = enrollment.chosen_phrase(verdicts)
+    if len(takes) < needed:
+        print(f"FAIL {len(takes)} good take(s) of the {needed} needed; record more of {name} saying "
+              "the phrase and run this again with all the good ones")
+        return 1
+    dropped = sum(1 for v in verdicts if v.ok and v.phrase != phrase)
+    if dropped:
+        print(f"info {dropped} good take(s) of another phrase left out: one phrase a person")
+    started = time.perf_counter()
+    print(f"learning {name}'s voice from {len(takes)} takes ...", flush=True)
+    numbers = voiceprint.adapt(takes, phrase, log=lambda msg: log.info("%s", msg))
+    count = len(takes)
+    del takes, verdicts  # the audio goes; only numbers are kept
+    path = enrollment.save(settings, name, numbers, takes=count, phrase=phrase)
+    print(f"enrolled {name} for {phrase!r} ({count} takes) in {time.perf_counter() - started:.0f} s "
+          f"-> {path}")
+    _tell_service(settings)
+    return 0
+
+
+def _tell_service(settings: config.Settings, later: str = "it will listen for these voices when it starts") -> None:
+    """Ask a running service to listen with the enrolled voices as they are now."""
+    from pi_pause.service.control_socket import ControlError, request_service
+
+    try:
+        reply = request_service(settings, "reload-voices", timeout=120)
+    except ControlError:
+        print(f"the service is not running; {later}")
+        return
+    print(reply.get("message") if reply.get("ok") else f"warn the service: {reply.get('error')}")
+
+
+def _enroll_through_service(settings: config.Settings, name: str, needed: int) -> int:
+    """The running service records each take from its microphone (it owns it) and judges it;
+    at the end it learns the voice and listens with it at once."""
+    from pi_pause.service.control_socket import ControlError, request_service
+
+    try:
+        request_service(settings, "status")
+    except ControlError:
+        print("FAIL the microphone belongs to the running service, and none answers: start it "
+              "('sudo systemctl start pi-pause' or 'pi-pause run'), or pass recordings: "
+              f"pi-pause phrase enroll --speaker {name!r} take1.wav take2.wav ...")
+        return 1
+    good, tries = 0, 0
+    try:
+        while good < needed:
+            if tries >= needed * 3:
+                print(f"FAIL {good} good take(s) after {tries} tries; check the microphone "
+                      "(pi-pause doctor) and try again")
+                request_service(settings, f"enroll-cancel {name}")
+                return 1
+            tries += 1
+            print(f"take {good + 1} of {needed}: say the phrase after the tone ...", flush=True)
+            reply = request_service(settings, f"enroll-take {name}", timeout=60)
+            if not reply.get("ok"):
+                print(f"FAIL {reply.get('error', 'refused')}")
+                return 1
+            print(f"{'ok  ' if reply.get('good_take') else 'FAIL'} {reply.get('reason', '')}")
+            good = int(reply.get("takes", good))
+        print(f"learning {name}'s voice from {good} takes ...", flush=True)
+        reply = request_service(settings, f"enroll-finish {name}", timeout=300)
+    except KeyboardInterrupt:
+        request_service(settings, f"enroll-cancel {name}")
+        print("cancelled; the takes were dropped")
+        return 1
+    print(reply.get("message") if reply.get("ok") else f"FAIL {reply.get('error', 'refused')}")
+    return 0 if reply.get("ok") else 1
+
+
+def phrase_forget_command(args, settings: config.Settings) -> int:
+    """``pi-pause phrase forget [--speaker NAME]``: delete one person's numbers, or everyone's."""
+    from pi_pause.ear import enrollment
+
+    gone = enrollment.forget(settings, args.speaker)
+    if not gone:
+        print("nobody is enrolled; nothing to forget")
+        return 0
+    print(f"forgot {' and '.join(gone)}: their numbers are deleted")
+    _tell_service(settings, "it will not listen for them when it starts")
     return 0

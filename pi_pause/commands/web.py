@@ -22,6 +22,19 @@ from pi_pause.web.guard import Passwords
 log = logging.getLogger("pi_pause")
 
 RELOAD_SECONDS = 60.0
+# A take is the spoken cue, four seconds heard and a judgement; learning a voice up to a minute
+# of CPU on a Pi (then the ear is rebuilt).
+TAKE_SECONDS = 60.0
+LEARN_SECONDS = 300.0
+
+
+def _timeout(command: str) -> float:
+    verb = command.partition(" ")[0]
+    if verb == "enroll-take":
+        return TAKE_SECONDS
+    if verb in ("enroll-finish", "reload-voices"):
+        return LEARN_SECONDS
+    return RELOAD_SECONDS if command == "reload" else 5.0
 
 
 def web_command(args, settings: config.Settings) -> int:
@@ -43,7 +56,7 @@ def web_command(args, settings: config.Settings) -> int:
                         "--listen HOST:PORT") from None
     # A reload may load a new speech model first (seconds on a Pi): give it time.
     page.append(create_app(path, dirs.state_dir(settings), lambda command: request_service(
-        settings, command, timeout=RELOAD_SECONDS if command == "reload" else 5.0)))
+        settings, command, timeout=_timeout(command))))
     if not Passwords(dirs.state_dir(settings)).is_set:
         log.warning("no password yet: set one with 'pi-pause web password' before signing in")
     log.info("settings page on http://%s (Ctrl-C to stop)",

@@ -16,7 +16,8 @@ opinions:
 3. **Second opinions** (:class:`Opinion`): a seam for more evidence on the same
    window, such as the couple's own voices (enrollment). Each returns a score in
    nats (0 = sure, negative = doubtful) or None to abstain, and is fused with the
-   same weighted mean. None are wired in yet.
+   same weighted mean. The spotter passes the couple's enrolled voices
+   (:class:`~pi_pause.ear.voiceprint.EnrolledOpinion`) when anyone is enrolled for the phrase.
 
 Privacy: numbers only, like the verifier.
 """
@@ -107,9 +108,18 @@ class CascadeDecision:
             return total / weights
         return (1.0 - weights) * first + total
 
+    def close(self) -> None:
+        """Free what the opinions hold (the enrolled voices' embedding models)."""
+        for opinion in self.opinions:
+            close = getattr(opinion, "close", None)  # Opinion's contract does not require one
+            if close is not None:
+                close()
 
-def open_decision(sensitivity: float, cache: Path | None) -> CascadeDecision:
-    """Tiny.en (checked, required) and, when its packages are intact, Whisper base joined under ``cache``.
+
+def open_decision(sensitivity: float, cache: Path | None,
+                  opinions: tuple[Opinion, ...] = ()) -> CascadeDecision:
+    """Tiny.en (checked, required) and, when its packages are intact, Whisper base joined under ``cache``,
+    with ``opinions`` beside them (the enrolled voices).
 
     Without base the decision is tiny.en's alone (logged once: recall in babble and TV is lower)."""
     from pi_pause.ear import verifier, whisper_base
@@ -118,8 +128,8 @@ def open_decision(sensitivity: float, cache: Path | None) -> CascadeDecision:
     problem = "no cache folder to join it in" if cache is None else whisper_base.model_problem(cache)
     if problem is not None:
         log.warning("deciding with Whisper tiny.en alone: %s", problem)
-        return CascadeDecision(first)
+        return CascadeDecision(first, opinions=opinions)
     second = verifier.WhisperVerifier(whisper_base.install(cache), first.threshold, BASE_PAD_SECONDS,
                                       files=whisper_base.JOINED_FILES, prompt=whisper_base.PROMPT,
                                       fix=whisper_base.REINSTALL)
-    return CascadeDecision(first, second)
+    return CascadeDecision(first, second, opinions=opinions)

@@ -14,7 +14,9 @@ controller. Real homes unplug things, so:
 * a source that stays open but delivers nothing (a USB microphone whose stream
   stalls) counts as gone once :data:`STALL_SECONDS` pass without a frame: it is
   closed and reopened, logged once like an unplugged one;
-* nothing it hears is logged or kept: frames are dropped after the spotter saw them.
+* nothing it hears is logged or kept: frames are dropped after the spotter saw them;
+* while enrollment records a take (:meth:`Listener.divert`), frames go to the take
+  instead of the spotter (in memory only), so nothing said meanwhile starts a pause.
 
 ``open_source()`` returns a context manager with ``read(timeout) -> frame | None``
 (the contract of :class:`pi_pause.ear.microphone.Microphone`). A source may raise
@@ -59,6 +61,7 @@ class Listener:
         self.post = post
         self.name = name
         self._spotter_lock = threading.Lock()  # held while a frame is fed
+        self._sink: Callable[[object], None] | None = None
         self.stopped = threading.Event()
         self.finished = threading.Event()  # set when the thread has ended
         self.available = threading.Event()  # set while the source delivers audio
@@ -82,6 +85,13 @@ class Listener:
             old, self.spotter = self.spotter, spotter
         if old is not spotter:
             old.close()
+
+    def divert(self, sink: Callable[[object], None] | None) -> None:
+        """Hand every frame to ``sink`` instead of the spotter, from the next frame on, even
+        while the echo guard is closed (the take the device just asked for); ``None`` listens
+        again, with the spotter reset (nothing heard before or during the take carries over)."""
+        with self._spotter_lock:
+            self._sink = sink
 
     def _run(self) -> None:
         try:
@@ -127,6 +137,7 @@ class Listener:
 
     def _listen(self, source) -> None:
         heard_generation = self.guard.generation
+        diverted = False
         self.spotter.reset()
         last_frame = time.monotonic()
         while not self.stopped.is_set():
@@ -137,9 +148,18 @@ class Listener:
                                   "reopening it")
                 continue
             last_frame = time.monotonic()
+            with self._spotter_lock:
+                sink = self._sink
+            if sink is not None:
+                sink(frame)
+                diverted = True
+                continue
             if not self.guard.is_open():
                 continue  # possibly our own voice: never even reaches the spotter
             with self._spotter_lock:
+                if diverted:
+                    self.spotter.reset()
+                    diverted = False
                 if self.guard.generation != heard_generation:
                     self.spotter.reset()  # forget half-heard words from before the device spoke
                     heard_generation = self.guard.generation

@@ -185,6 +185,9 @@ class Listening:
     """Information only: an optional stage that is not there (nothing is missing)."""
     why: str = ""
     """Why ``engine = "auto"`` picked the engine ("" when the settings name one)."""
+    voices: str = ""
+    """One line: whose enrolled voices it listens for ("enrolled voices: Sam (5 takes)"), or
+    that none are, or why an enrollment is not used (:mod:`pi_pause.ear.enrollment`)."""
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,18 @@ def prepare(settings: config.Settings, phrases: tuple[str, ...] | None = None,
         how = "PocketSphinx keyword spotting, checked against competing words (built in)"
     # Asked now, while the dictionary is still loaded (the engines drop it to save memory).
     why = auto_reason(settings, phrases) if wanted == "auto" else ""
-    return Listening(name, phrases, how, tuple(warnings), tuple(notes), why)
+    return Listening(name, phrases, how, tuple(warnings), tuple(notes), why,
+                     _voices(settings, phrases, name))
+
+
+def _voices(settings: config.Settings, phrases: tuple[str, ...], engine: str) -> str:
+    from pi_pause.ear import enrollment
+
+    enrolled = enrollment.load(settings, phrases)
+    if engine == "two-stage" or not enrolled.everyone:
+        return enrolled.summary()
+    return (f"enrolled voices: {', '.join(p.name for p in enrolled.everyone)}, not used by the "
+            f"{engine} engine (the two-stage one uses them: [listen] engine = \"auto\")")
 
 
 def check(settings: config.Settings, phrases: tuple[str, ...] | None = None,
@@ -339,11 +353,22 @@ def _two_stage(settings: config.Settings, phrases: tuple[str, ...], live: bool, 
         except UserError as exc:  # no writable cache: Whisper base cannot be joined there
             log.warning("deciding with Whisper tiny.en alone: %s", exc)
             cache = None
-        judge = decision.open_decision(settings.listen.sensitivity, cache)
+        judge = decision.open_decision(settings.listen.sensitivity, cache, _enrolled_opinions(settings, phrases))
         judge.prepare(phrases)
     stages = first_stages.open_stages(settings, phrases, trained_models_dir(settings))
     checks = two_stage.ThreadedChecks(judge) if live and judge else two_stage.InlineChecks(judge)
     return two_stage.TwoStageEngine([stage.proposer for stage in stages], checks)
+
+
+def _enrolled_opinions(settings: config.Settings, phrases: tuple[str, ...]) -> tuple:
+    """The couple's enrolled voices as a second opinion, when anyone is enrolled for ``phrases``."""
+    from pi_pause.ear import enrollment, voiceprint
+
+    enrolled = enrollment.load(settings, phrases)
+    if not enrolled.people:
+        return ()
+    log.info("listening for %d enrolled voice(s) too", len(enrolled.people))
+    return (voiceprint.EnrolledOpinion([p.numbers for p in enrolled.people]),)
 
 
 def _normalised(phrases) -> tuple[str, ...]:

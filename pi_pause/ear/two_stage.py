@@ -141,7 +141,7 @@ class InlineChecks:
         return done
 
     def close(self) -> None:
-        pass
+        _close(self.verifier)
 
 
 class ThreadedChecks:
@@ -187,6 +187,15 @@ class ThreadedChecks:
     def close(self) -> None:
         self._jobs.put(None)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():  # never free what a stuck check may still use
+            _close(self.verifier)
+
+
+def _close(verifier) -> None:
+    """A decision with enrolled voices holds native models; a bare verifier holds nothing to free."""
+    close = getattr(verifier, "close", None)
+    if close is not None:
+        close()
 
 
 @dataclass

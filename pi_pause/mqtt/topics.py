@@ -4,7 +4,7 @@ Every topic hangs under ``[mqtt] topic_prefix`` (``pi-pause`` by default)::
 
     pi-pause/availability   online | offline     retained; the bridge's last will says offline
     pi-pause/service        online | offline     retained; does the listening service answer?
-    pi-pause/state          idle | pausing | on_break | returning | checking_in | sampling
+    pi-pause/state          idle | pausing | on_break | returning | checking_in | sampling | enrolling
     pi-pause/on_break       ON | OFF             retained; ON while pausing and on the break
     pi-pause/return_time    2026-06-03T21:40+01:00, or None when no break runs (retained)
     pi-pause/next_checkin   2026-06-03T21:00+01:00, or None when none is planned (retained)
@@ -31,7 +31,7 @@ from pi_pause import __version__
 from pi_pause.config import MqttSettings
 
 # The service's states (pi_pause.service.controller.State; a test keeps them in step).
-STATES = ("idle", "pausing", "on_break", "returning", "checking_in", "sampling")
+STATES = ("idle", "pausing", "on_break", "returning", "checking_in", "sampling", "enrolling")
 APART = ("pausing", "on_break")  # "on a break": from the first breath to the return cue
 COMMANDS = ("pause", "checkin", "stop")
 EVENT_TYPES = ("pause_started", "break_ended", "checkin_started", "checkin_ended")

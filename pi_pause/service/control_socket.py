@@ -10,7 +10,10 @@ reads one line back::
 Commands: ``pause``, ``checkin``, ``stop`` (the same as a long button press),
 ``status``, ``reload`` (read the settings file again; also on SIGHUP) and ``sample``
 (speak a short sample with the voice in force, when idle; ``sample heart`` and
-``sample joe`` with that packaged voice, to hear it before choosing it). That is the whole protocol, so home automation can use it too, e.g.
+``sample joe`` with that packaged voice, to hear it before choosing it), and, to teach
+it the couple's voices (:mod:`pi_pause.service.enrolling`), ``enroll-take NAME``,
+``enroll-finish NAME``, ``enroll-cancel [NAME]``, ``enrolled`` and ``reload-voices``.
+That is the whole protocol, so home automation can use it too, e.g.
 ``echo '{"command": "status"}' | socat - UNIX-CONNECT:/run/pi-pause/control.sock``.
 
 Only the service's user and group may connect: the socket file is mode 0660
@@ -42,7 +45,11 @@ from pi_pause.errors import UserError
 log = logging.getLogger(__name__)
 
 SAMPLES = tuple(f"sample {voice}" for voice in config.VOICES)
-COMMANDS = ("pause", "checkin", "stop", "status", "reload", "sample", *SAMPLES)
+# Enrollment (pi_pause.service.enrolling): these take a person's name after a space.
+NAMED = ("enroll-take", "enroll-finish", "enroll-cancel")
+COMMANDS = ("pause", "checkin", "stop", "status", "reload", "sample", *SAMPLES,
+            "reload-voices", "enrolled", "enroll-cancel")
+MAX_NAME = 60  # a name argument, before the enrollment checks it properly
 MAX_REQUEST = 1024
 REQUEST_SECONDS = 2.0  # for the whole request, not each read
 MAX_CLIENTS = 32      # connections served at once; more are told "busy"
@@ -176,7 +183,7 @@ class ControlServer:
         except (UnicodeDecodeError, json.JSONDecodeError):
             return _reply(conn, {"ok": False, "error": "request is not one line of JSON"})
         command = data.get("command") if isinstance(data, dict) else None
-        if command not in COMMANDS:
+        if not known(command):
             return _reply(conn, {"ok": False,
                                  "error": "unknown command; use one of " + ", ".join(COMMANDS)})
         try:
@@ -186,6 +193,15 @@ class ControlServer:
             log.debug("details", exc_info=exc)
             reply = {"ok": False, "error": "the service could not do that; see its log"}
         _reply(conn, reply)
+
+
+def known(command) -> bool:
+    """One of :data:`COMMANDS`, or one of :data:`NAMED` with a name of sensible length."""
+    if not isinstance(command, str):
+        return False
+    verb, space, name = command.partition(" ")
+    return command in COMMANDS or (verb in NAMED and bool(space) and 0 < len(name) <= MAX_NAME
+                                   and "\n" not in name)
 
 
 def socket_paths(settings) -> list[Path]:

@@ -18,6 +18,9 @@ The states and the pause protocol::
     any --long press / "trigger stop"--------> idle          everything stops at once
     idle --"sample" (the settings page)-------> sampling      the voice only, never the light;
                                                              a pause or check-in cuts it at once
+    idle --"enroll-cue" (a take to learn------> enrolling     "say your phrase after the tone",
+          a voice: pi_pause.service.enrolling)               then the LED on while it listens;
+    enrolling --"enroll-end"-----------------> idle          a pause or check-in cuts it at once
 
 A short press skips to the next step of a spoken session. Early in a break it
 does not end the break: time to calm down is slower than it feels, and one
@@ -78,11 +81,12 @@ class State(enum.Enum):
     RETURNING = "returning"
     CHECKING_IN = "checking_in"
     SAMPLING = "sampling"  # a voice sample asked for from the settings page
+    ENROLLING = "enrolling"  # a take of the phrase being recorded, to learn a voice
 
 
 # States a pause or a check-in may begin from. A voice sample is only ever a sample:
 # a pause (phrase, press, 'trigger pause') or a check-in cuts it at once.
-YIELDS = (State.IDLE, State.SAMPLING)
+YIELDS = (State.IDLE, State.SAMPLING, State.ENROLLING)
 
 @dataclass(frozen=True)
 class _Wake:
@@ -138,6 +142,7 @@ class Controller:
         # looks now and then (the MQTT bridge) notices one that began and ended between looks.
         self._pauses = 0
         self._checkins = 0
+        self.cue_done = threading.Event()  # enrolling: the cue was said, the take is being heard
         self.runner = SessionRunner(sessions, self.guard,
                                     lambda ended: self._inbox.put((ended, None)))
         clock.on_advance(lambda: self._inbox.put((_Wake(), None)))
@@ -194,6 +199,7 @@ class Controller:
             State.RETURNING: "return cue",
             State.CHECKING_IN: "nightly check-in",
             State.SAMPLING: "playing a voice sample",
+            State.ENROLLING: "recording a take to learn a voice",
         }[state]
         reply = {"ok": True, "state": state.value, "message": message,
                  "pauses": pauses, "checkins": checkins}
@@ -335,6 +341,19 @@ class Controller:
             voice = name.partition(" ")[2]
             self.runner.start("sample", {"voice": voice} if voice else {})
             return {"ok": True, **self.status(), "message": "playing a voice sample"}
+        if name == "enroll-cue":
+            if state is not State.IDLE:
+                return {"ok": False, "state": state.value,
+                        "error": f"a {_noun(state)} is in progress; record the take afterwards"}
+            self.cue_done.clear()
+            self._set(State.ENROLLING, deadline=None, back=None)
+            log.info("enrollment: a take")
+            self.runner.start("enroll", {})
+            return {"ok": True, **self.status()}
+        if name == "enroll-end":
+            if state is State.ENROLLING:
+                self._stop_everything(None)
+            return {"ok": True, **self.status()}
         return {"ok": False, "error": f"unknown command {name!r}"}
 
     # -- the protocol's steps -----------------------------------------------------
@@ -432,6 +451,13 @@ class Controller:
     def _session_ended(self, ended: SessionEnded) -> None:
         if not self.runner.finished(ended):
             return None  # a script cancelled earlier, winding down
+        if ended.error is not None and self.state is State.ENROLLING:
+            # No voice (a speaker gone): the light alone says "now", so the take goes on.
+            log.error("the enrollment cue could not be said (%s: %s); the light shows when to speak",
+                      type(ended.error).__name__, ended.error)
+            self.light.on()
+            self.cue_done.set()
+            return None
         if ended.error is not None:
             log.error("%s session failed (%s: %s); back to idle",
                       ended.kind, type(ended.error).__name__, ended.error)
@@ -450,6 +476,9 @@ class Controller:
             self._to_idle()
         elif state is State.SAMPLING:
             self._to_idle()
+        elif state is State.ENROLLING:  # the cue has been said: the take is heard now
+            self.light.on()
+            self.cue_done.set()
         return None
 
     def _stop_everything(self, why: str | None) -> None:
@@ -490,4 +519,5 @@ class Controller:
 
 
 def _noun(state: State) -> str:
-    return {State.CHECKING_IN: "check-in", State.SAMPLING: "voice sample"}.get(state, "pause")
+    return {State.CHECKING_IN: "check-in", State.SAMPLING: "voice sample",
+            State.ENROLLING: "voice enrollment"}.get(state, "pause")

@@ -36,8 +36,9 @@ from pi_pause import __version__, config, dirs
 from pi_pause.service import gpio
 from pi_pause.service.button import PauseButton
 from pi_pause.wallclock import SystemClock
-from pi_pause.service.control_socket import serve
+from pi_pause.service.control_socket import NAMED, serve
 from pi_pause.service.controller import Controller
+from pi_pause.service.enrolling import EnrollmentDesk
 from pi_pause.echo import EchoGuard
 from pi_pause.errors import UserError
 from pi_pause.ear.listener import Listener
@@ -97,6 +98,8 @@ class Service:
         self.spotter = None
         self.not_listening: str | None = None  # why nothing listens (a phrase the ear cannot use)
         self._listening_for = None  # the [listen] settings the spotter was built from
+        self.enrolled = 0  # how many enrolled voices the spotter listens for
+        self.enrolling = EnrollmentDesk(self, self.reload_voices)
         self._ready = threading.Event()
         if options.input is not None:
             WavInput(options.input).close()  # a bad file is refused now, in one line, not later
@@ -179,7 +182,10 @@ class Service:
 
     def _listen_with(self, spotter, settings: config.Settings) -> None:
         """Hear with ``spotter`` from now on: the first listener, or a swap in the running one."""
+        from pi_pause.ear import enrollment
+
         self.spotter, self.not_listening, self._listening_for = spotter, None, settings.listen
+        self.enrolled = len(enrollment.load(settings).people)
         if self.listener is not None:
             self.listener.replace_spotter(spotter)
             return
@@ -352,9 +358,28 @@ class Service:
             self.controller.reconfigure(settings.pause, sessions)
         log.info("the new settings speak from the next script")
 
+    def reload_voices(self) -> dict:
+        """Listen with the voices enrolled now (after ``phrase enroll`` or ``forget``): the ear
+        is rebuilt and swapped in between two frames, as a new phrase is by :meth:`reload`."""
+        if not self._ready.is_set():
+            return {"ok": False, "error": "the service is still starting; try again in a moment"}
+        with self._reload_lock:
+            spotter, unheard = self._open_spotter(self.settings)
+            if spotter is None:
+                log.warning("enrolled voices not taken up: %s", unheard)
+                return {"ok": False, "error": f"the ear could not be rebuilt: {unheard}"}
+            self._listen_with(spotter, self.settings)
+        self._publish()
+        log.info("listening for %d enrolled voice(s)", self.enrolled)
+        return {"ok": True, "message": f"the service listens for {self.enrolled} enrolled voice(s) now"}
+
     def _command(self, name: str) -> dict:
         if name == "reload":
             return self.reload()
+        if name == "reload-voices":
+            return self.reload_voices()
+        if name == "enrolled" or name.partition(" ")[0] in NAMED:
+            return self.enrolling.handle(name)
         reply = self.controller.command(name)
         if name == "status":
             if "message" in reply:
@@ -367,6 +392,7 @@ class Service:
                 reply["microphone"] = "listening" if hearing else "unavailable"
             reply["speaker"] = self._speaker_health()
             reply["ear"] = self._ear_health()
+            reply["enrolled"] = self.enrolled  # how many, never who: status reaches MQTT
             nxt = self.schedule.next_check(self.clock.now())
             if nxt is not None:
                 reply["next_checkin"] = nxt.isoformat(timespec="minutes")

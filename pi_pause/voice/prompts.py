@@ -1,9 +1,10 @@
 """The spoken scripts, loaded from ``prompts/*.toml`` and checked.
 
 Wording lives in TOML so it can be read, changed and translated without
-touching code. Six scripts (``pause.toml``, ``return.toml``, ``extend.toml``
+touching code. Seven scripts (``pause.toml``, ``return.toml``, ``extend.toml``
 (more time, said at the return cue), ``remaining.toml`` (an early press during
-a break), ``checkin.toml`` and ``sample.toml`` (the settings page's voice sample)) are lists of steps; ``breathing.toml`` holds the breathing
+a break), ``checkin.toml``, ``sample.toml`` (the settings page's voice sample) and
+``enroll.toml`` (the cue before each take when the couple teach it their voices)) are lists of steps; ``breathing.toml`` holds the breathing
 patterns and ``time.toml`` the words for clock times. :func:`load` reads and
 validates them all; a mistake is one :class:`PromptError` line naming the file,
 the step and the field::
@@ -31,7 +32,7 @@ from pi_pause.voice.spoken_time import FORMS, TimeWords
 
 
 PROMPTS_DIR = config.PROJECT_ROOT / "prompts"
-KINDS = ("pause", "return", "extend", "remaining", "checkin", "sample")
+KINDS = ("pause", "return", "extend", "remaining", "checkin", "sample", "enroll")
 PLACEHOLDERS = ("return_time", "remaining", "break_minutes", "extend_minutes")
 TAILS = ("return_time", "remaining")  # said from their own clips, so only at a line's end
 MIN_VARIANTS = 5

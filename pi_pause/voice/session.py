@@ -70,7 +70,7 @@ SILENT_RATE = 16_000
 JOIN_SECONDS = 0.12  # between the words before a spoken time and the time itself
 EARLY_MINUTES = 20  # a press this early in a break says the time left (see remaining.toml)
 KEEPS_LIGHT = ("pause", "extend", "remaining")  # after these the controller shows the break
-UNLIT = ("sample",)  # a voice sample is only a voice: it never touches the light
+UNLIT = ("sample", "enroll")  # only a voice: the light is the controller's (lit while a take is heard)
 
 
 def said_remaining(minutes: float) -> int:

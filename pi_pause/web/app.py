@@ -11,10 +11,17 @@ Routes::
     GET  /          status, actions, settings, safety        POST /action     pause | checkin | stop
     GET  /login     the password                             POST /settings   one group of settings
     POST /logout                                             POST /phrase-check  will it hear what is typed?
+                                                             POST /voices     teach it your voices: take,
+                                                                              finish, cancel, forget
 
 "Will it hear this?" asks the ear itself, in a process of its own (``pi-pause phrase
 check --json``: :func:`run_phrase_check`), the same code the service listens with;
-a phrase is saved only when that says yes. ``/phrase-check`` answers JSON to the
+a phrase is saved only when that says yes.
+
+"Teach it your voices" asks the service for each take (it owns the microphone:
+``enroll-take NAME``, ``enroll-finish NAME``, ``enroll-cancel``, ``enrolled``) and
+forgets a voice with ``pi-pause phrase forget`` in a process of its own
+(:func:`run_forget`), which works whether or not the service runs. ``/phrase-check`` answers JSON to the
 page's small script (``static/phrase.js``: the verdict appears beside the field)
 and, without JavaScript, shows the page again at the field.
 
@@ -69,11 +76,14 @@ SAMPLES = {f"sample {name}": label.split(":")[0] for name, label in VOICE_LABELS
 Ask = Callable[[str], dict]
 PhraseCheck = Callable[[tuple[str, ...]], dict]  # the phrases -> `pi-pause phrase check --json`'s verdict
 TYPED_KEPT = 400  # characters of a refused phrase kept to show again (the session is a cookie)
+VOICE_ACTIONS = ("take", "finish", "cancel", "forget")
+NAME_KEPT = 40  # characters of a typed name kept (the service refuses more than 20 letters)
 
 
 def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] | None = None,
                phrase_check: PhraseCheck | None = None,
-               now: Callable[[], datetime] | None = None) -> Flask:
+               now: Callable[[], datetime] | None = None,
+               forget: Callable[[str], dict] | None = None) -> Flask:
     """The app for the settings file ``config_path``; ``ask(command)`` talks to the service;
     ``now()`` is the page's clock ("tomorrow at 9:00 PM"; tests give a fixed one)."""
     app = Flask(__name__)
@@ -85,6 +95,7 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
     passwords = Passwords(state_dir)
     limiter = LoginLimiter()
     phrase_check = phrase_check or (lambda phrases: run_phrase_check(config_path, phrases))
+    forget = forget or (lambda name: run_forget(config_path, name))
 
     @app.before_request
     def only_the_pi_and_the_couple():
@@ -146,7 +157,11 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
             settings, problem = config.Settings(), str(exc)
         moment = now() if now is not None else None
         status = _ask(ask, "status")
-        return render_template("home.html", status=status, settings=settings,
+        known = _ask(ask, "enrolled") if status.get("ok") else {}
+        enrolled = {"ok": bool(known.get("ok")) and "people" in known, "people": known.get("people", []),
+                    "pending": known.get("pending", {}), "needed": known.get("needed", 5)}
+        return render_template("home.html", enrolled=enrolled, voice_name=session.get("voice_name", ""),
+                               voices_said=session.pop("voices_said", None), status=status, settings=settings,
                                problem=problem, actions=_actions(status), days=DAY_NAMES,
                                pause_fields=[k for _, k in GROUPS["pause"]],
                                breathings=config.choices(config.PauseSettings, "breathing"),
@@ -206,6 +221,28 @@ def create_app(config_path: Path, state_dir: Path, ask: Ask, *, names: set[str] 
             session["checked"] = dict(verdict, plain="Saved. " + verdict["plain"])
             return redirect(url_for("home", _anchor="phrase"))
         return redirect(url_for("home"))
+
+    @app.post("/voices")
+    def voices():
+        """One step of teaching it a voice; the verdict comes back in plain words at the section."""
+        what = request.form.get("what", "")
+        if what not in VOICE_ACTIONS:
+            abort(400, "unknown step")
+        name = " ".join(request.form.get("name", "").split())[:NAME_KEPT]
+        if not name and what != "cancel":
+            session["voices_said"] = {"text": "Type the name of the person first.", "ok": False}
+            return redirect(url_for("home", _anchor="voices"))
+        session["voice_name"] = name
+        if what == "forget":
+            reply = forget(name)
+        else:
+            reply = _ask(ask, f"enroll-{what} {name}".strip())
+        said = reply.get("plain") or reply.get("message") or reply.get("error") or "Done."
+        if what == "take" and reply.get("ok"):
+            said += f" ({reply.get('takes', 0)} of {reply.get('needed', 5)} good takes.)"
+        # Shown in the section itself, where the couple are looking, not at the top of the page.
+        session["voices_said"] = {"text": said, "ok": bool(reply.get("ok") and reply.get("good_take", True))}
+        return redirect(url_for("home", _anchor="voices"))
 
     @app.post("/phrase-check")
     def check_phrase():
@@ -281,6 +318,22 @@ def run_phrase_check(config_path: Path, phrases: tuple[str, ...]) -> dict:
         problem = (done.stderr.strip().splitlines() or ["no answer"])[-1]
         log.warning("the phrase check did not answer (%s)", problem)
         return {"ok": False, "plain": f"It cannot check the phrase now ({problem})."}
+
+
+def run_forget(config_path: Path, name: str) -> dict:
+    """``pi-pause phrase forget --speaker NAME`` in a process of its own (the page never
+    loads the ear); it tells a running service to stop listening for the voice."""
+    command = [sys.executable, "-m", "pi_pause", "phrase", "forget", "--speaker", name]
+    if config_path.exists():
+        command[3:3] = ["--config", str(config_path)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "plain": "Forgetting took too long; try again."}
+    if done.returncode != 0:
+        log.info("forgetting a voice failed: %s", (done.stderr.strip().splitlines() or ["?"])[-1])
+        return {"ok": False, "plain": f"It does not know a voice called {name}."}
+    return {"ok": True, "plain": f"Forgotten: it no longer keeps anything of {name}'s voice."}
 
 
 def _value(field: tuple[str, str], form) -> object:
