@@ -65,7 +65,7 @@ def collect(folder: Path, limit: int | None = None) -> dict:
     stages = first_stages.open_stages(settings, (phrase,), spotter.trained_models_dir(settings))
     recorder = _Recorder()
     engine = two_stage.TwoStageEngine([s.proposer for s in stages], recorder,
-                                      window_seconds=SPAN, window_ends=(two_stage.WINDOW_ENDS[-1],))
+                                      window_seconds=SPAN, window_ends=(max(two_stage.WINDOW_ENDS),))
     rows, audio = [], []
     for n, f in enumerate(files):
         samples = wav.read(folder / f["file"])

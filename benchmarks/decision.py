@@ -28,7 +28,7 @@ from pi_pause.ear import two_stage, verifier, whisper_base  # noqa: E402
 
 RATE = 16_000
 SPAN = 4.0
-LAST_END = two_stage.WINDOW_ENDS[-1]
+LAST_END = max(two_stage.WINDOW_ENDS)  # the collected audio ends at the latest window's end
 
 
 def windows(clip: np.ndarray) -> list[np.ndarray]:

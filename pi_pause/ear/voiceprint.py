@@ -48,6 +48,9 @@ AUGMENTS = 12  # noisy copies of each take (positives)
 IMPOSTORS = 3  # noisy copies of each take reversed, cut short and reordered (negatives)
 BANK_LINES = 28  # everyday lines in the bank (Piper), besides the phrase's near misses
 BANK_VERSION = "b1"
+POSITIVE = (-0.2, 0.4)  # windows ending this long after the phrase's end (s) are the phrase
+NEGATIVE_BEFORE = -0.45  # ... and those ending before this, or after NEGATIVE_AFTER, are not
+NEGATIVE_AFTER = 1.0
 PIECES = ("mean", "scale", "w1", "b1", "w2", "b2")
 
 
@@ -77,6 +80,20 @@ def speech_span(take: np.ndarray) -> np.ndarray:
     return phrase_data._trim(_int16(take), floor=0.05)
 
 
+def labelled(embeddings: np.ndarray, phrase_end: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(windows, labels) of one clip, as :func:`phrase_model.labelled_windows` but with the
+    positives from ``POSITIVE[0]`` s before the phrase's end: the first stages propose a
+    candidate during the last word, and its windows end at most 0.65 s later."""
+    x = phrase_model.windows_of(embeddings)
+    if phrase_end is None:
+        return x[::2], np.zeros(len(x[::2]), np.float32)
+    last = (phrase_model.WINDOW - 1) * phrase_model.STRIDE
+    ends = np.array([SpeechFrontEnd.embedding_end(i + last) for i in range(len(x))]) - phrase_end
+    pos = (ends >= POSITIVE[0]) & (ends <= POSITIVE[1])
+    keep = pos | (ends < NEGATIVE_BEFORE) | (ends > NEGATIVE_AFTER)
+    return x[keep], pos[keep].astype(np.float32)
+
+
 class _Maker:
     """Noisy clips in context around a core, embedded and labelled (see the module docs)."""
 
@@ -101,20 +118,25 @@ class _Maker:
         audio = np.concatenate([before, gap1, core, gap2, after, tail])
         end = (len(before) + len(gap1) + len(core)) / RATE if is_phrase else None
         emb = self.front.embed(phrase_data.mix(audio, rng, self.talk))
-        return phrase_model.labelled_windows(emb, end)
+        return labelled(emb, end)
 
     def noise_only(self) -> tuple[np.ndarray, np.ndarray]:
         n = int(self.rng.uniform(2.5, 3.5) * RATE)
         x = phrase_data.noise(n, self.rng, self.talk)
         x = (x / (np.max(np.abs(x)) + 1e-9) * 32767 * self.rng.uniform(0.05, 0.9)).astype(np.int16)
-        return phrase_model.labelled_windows(self.front.embed(x), None)
+        return labelled(self.front.embed(x), None)
 
 
-def impostors(take: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
-    """The same voice not saying the phrase: reversed, cut short, halves swapped."""
+def impostors(take: np.ndarray, other: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    """The same voice not saying the phrase: reversed, cut short, its pieces reordered, and
+    spliced onto the start of another take ("let's take a let's")."""
     cut = int(len(take) * rng.uniform(0.55, 0.75))
-    half = len(take) // 2
-    return [take[::-1].copy(), take[:cut], np.concatenate([take[half:], take[:half]])]
+    pieces = np.array_split(take, int(rng.integers(3, 6)))
+    order = rng.permutation(len(pieces))
+    while (order == np.arange(len(pieces))).all():
+        order = rng.permutation(len(pieces))
+    return [take[::-1].copy(), take[:cut], np.concatenate([pieces[i] for i in order]),
+            np.concatenate([take[:cut], other[:int(len(other) * rng.uniform(0.25, 0.45))]])]
 
 
 def bank(phrase: str, cache: Path | None, front: SpeechFrontEnd, log=lambda msg: None) -> np.ndarray:
@@ -160,13 +182,13 @@ def adapt(takes: list[np.ndarray], phrase: str, *, cache: Path | None = None,
         talk = _talk(cache / "enrollment" / "speech" if cache else None)
         maker = _Maker(front, rng, talk)
         xs, ys = [negatives], [np.zeros(len(negatives), np.float32)]
-        for core in cores:
+        for k, core in enumerate(cores):
             for _ in range(AUGMENTS):
                 x, y = maker.clip(core, True)
                 xs.append(x)
                 ys.append(y)
             for _ in range(IMPOSTORS):
-                for fake in impostors(core, rng):
+                for fake in impostors(core, cores[(k + 1) % len(cores)], rng):
                     x, _ = maker.clip(fake, False)
                     xs.append(x)
                     ys.append(np.zeros(len(x), np.float32))
