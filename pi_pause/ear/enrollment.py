@@ -346,6 +346,15 @@ def open_judge(settings: config.Settings):
                                          pad_seconds=decision.TINY_PAD_SECONDS)
 
 
+def speech_cache(settings: config.Settings) -> Path | None:
+    """Where :func:`voiceprint.adapt` keeps its bank of synthetic talk between enrollments
+    (the cache folder: no one's voice is in it); None when there is no writable one."""
+    try:
+        return dirs.cache_dir(settings)
+    except UserError:
+        return None
+
+
 def phrases_of(settings: config.Settings) -> tuple[str, ...]:
     """The configured phrases as the ear hears them (what takes are judged against)."""
     try:

@@ -1,55 +1,196 @@
 """The couple's own voices saying their phrase, as numbers: a second opinion for the decision.
 
 Enrollment (``pi-pause phrase enroll``) hands :func:`adapt` a few takes of one person
-saying the phrase; it returns a dict of arrays (derived features only: never audio,
-never text), which :mod:`pi_pause.ear.enrollment` keeps in the state folder. At
-listening time :class:`EnrolledOpinion` turns every enrolled person's arrays into one
-:class:`~pi_pause.ear.decision.Opinion`: "does this window sound like one of them
-saying the phrase?", in nats like Whisper's score (0 = surely, more negative = less).
+saying the phrase. It trains a small classifier of that person's phrase on openWakeWord
+speech embeddings (:mod:`pi_pause.ear.speech_embedding`, the same network the phrase
+models use) and returns its weights: numbers only, never audio, never text, which
+:mod:`pi_pause.ear.enrollment` keeps in the state folder.
 
-    numbers = adapt(takes, "let's take a pause")      # takes: float32 arrays, 16 kHz mono
+What it learns from, all made in memory from the takes:
+
+- **positives**: each take many times over, a little higher or lower and faster or
+  slower, in a small room, after and before other talk, buried in household noise
+  (babble, TV, music, hum; -2 to 20 dB SNR) as :mod:`pi_pause.ear.phrase_data` makes it;
+- **the same voice not saying the phrase**: each take reversed (the same voice and
+  sounds in another order), cut short ("let's take a"), and its halves swapped, in the
+  same noise, so the classifier learns the words in that voice, not the voice;
+- **everyone else**: a bank of synthetic speech (Piper: everyday lines and near misses
+  of the phrase such as "let's take a bus") and noise alone, embedded once per phrase
+  and kept in the cache folder (it holds no one's voice).
+
+At listening time :class:`EnrolledOpinion` scores a window with every enrolled person's
+classifier and gives the best as a :class:`~pi_pause.ear.decision.Opinion` in nats,
+like Whisper's score: ``log(p)``, 0 when surely one of them said the phrase.
+
+    numbers = adapt(takes, "let's take a pause", cache=folder)   # takes: float32, 16 kHz
     opinion = EnrolledOpinion([numbers_sam, numbers_alex])
-    opinion.score([window], "let's take a pause")     # e.g. -0.4, or None to abstain
+    opinion.score([window], "let's take a pause")                # e.g. -0.02; far lower for a bus
 """
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
-from pi_pause.ear import phrase_model
+from pi_pause.ear import phrase_data, phrase_model
+from pi_pause.ear.phrase_model import PhraseModel
 from pi_pause.ear.speech_embedding import SpeechFrontEnd
 
 RATE = 16_000
-FORMAT = 1  # of the arrays adapt() returns; a stored enrollment of another format is made again
-LEAD_SECONDS = 1.0  # silence before a take, so the embedding window can see the whole phrase
-TAIL_SECONDS = 0.25  # where the window that "just heard the phrase" ends, after the take's end
+FORMAT = 2  # of the arrays adapt() returns; a stored enrollment of another format is made again
 WEIGHT = 0.5  # the opinion's share in the fused score
+FLOOR_NATS = -20.0  # the opinion never says less than this (log of a tiny probability)
+SEED = 20261206
+AUGMENTS = 12  # noisy copies of each take (positives)
+IMPOSTORS = 3  # noisy copies of each take reversed, cut short and reordered (negatives)
+BANK_LINES = 28  # everyday lines in the bank (Piper), besides the phrase's near misses
+BANK_VERSION = "b1"
+PIECES = ("mean", "scale", "w1", "b1", "w2", "b2")
+
+
+class PiperSpeaker(phrase_data.Speaker):
+    """Piper only (espeak-ng is not installed on the Pi), with varied settings, cached by text."""
+
+    def say(self, text: str, rng: np.random.Generator) -> np.ndarray:
+        settings = (round(rng.uniform(0.75, 1.3), 2), round(rng.uniform(0.3, 1.0), 2), round(rng.uniform(0.3, 1.2), 2))
+        key = hashlib.sha1(repr((text, "piper", settings)).encode()).hexdigest()[:20]
+        path = self.cache / f"{key}.npy"
+        if path.exists():
+            return np.load(path)
+        audio = self._piper_say(text, *settings)
+        np.save(path, audio)
+        return audio
 
 
 def _int16(audio: np.ndarray) -> np.ndarray:
-    return np.clip(np.asarray(audio, np.float32) * 32767.0, -32768, 32767).astype(np.int16)
+    audio = np.asarray(audio)
+    if audio.dtype == np.int16:
+        return audio
+    return np.clip(audio.astype(np.float32) * 32767.0, -32768, 32767).astype(np.int16)
 
 
-def _phrase_windows(front: SpeechFrontEnd, take: np.ndarray) -> np.ndarray:
-    """The phrase-model windows of one take that end just after it (flattened, float32)."""
-    lead, tail = np.zeros(int(LEAD_SECONDS * RATE), np.float32), np.zeros(int(TAIL_SECONDS * RATE), np.float32)
-    audio = _int16(np.concatenate([lead, take, tail]))
-    return phrase_model.windows_of(front.embed(audio))[-2:].astype(np.float32)
+def speech_span(take: np.ndarray) -> np.ndarray:
+    """The take without the quiet before and after it (int16)."""
+    return phrase_data._trim(_int16(take), floor=0.05)
 
 
-def adapt(takes: list[np.ndarray], phrase: str, *, front: SpeechFrontEnd | None = None,
-          log=lambda msg: None) -> dict[str, np.ndarray]:
-    """One person's enrollment: the numbers :class:`EnrolledOpinion` needs, from ``takes``
-    (float32 mono 16 kHz, each one saying ``phrase``, trimmed or not)."""
+class _Maker:
+    """Noisy clips in context around a core, embedded and labelled (see the module docs)."""
+
+    def __init__(self, front: SpeechFrontEnd, rng: np.random.Generator, talk: list[np.ndarray]):
+        self.front, self.rng, self.talk = front, rng, talk
+
+    def _other(self) -> np.ndarray:
+        return self.talk[int(self.rng.integers(len(self.talk)))]
+
+    def clip(self, core: np.ndarray, is_phrase: bool) -> tuple[np.ndarray, np.ndarray]:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.3:  # a raised voice: higher, faster, pushed into clipping
+            core = phrase_data.raised(core, rng)
+        elif roll < 0.8:
+            core = phrase_data.shift(core, float(np.exp(rng.uniform(np.log(0.94), np.log(1.06)))))
+        before = self._other()[-int(rng.uniform(0.3, 1.5) * RATE):] if rng.random() < 0.5 else np.zeros(0, np.int16)
+        after = self._other()[:int(rng.uniform(0.3, 1.0) * RATE)] if rng.random() < 0.5 else np.zeros(0, np.int16)
+        gap1 = np.zeros(int(rng.uniform(0.05, 0.5) * RATE) if len(before) else int(rng.uniform(1.4, 1.8) * RATE), np.int16)
+        gap2 = np.zeros(int(rng.uniform(0.03, 0.5) * RATE), np.int16)
+        tail = np.zeros(int(rng.uniform(0.5, 0.9) * RATE), np.int16)
+        audio = np.concatenate([before, gap1, core, gap2, after, tail])
+        end = (len(before) + len(gap1) + len(core)) / RATE if is_phrase else None
+        emb = self.front.embed(phrase_data.mix(audio, rng, self.talk))
+        return phrase_model.labelled_windows(emb, end)
+
+    def noise_only(self) -> tuple[np.ndarray, np.ndarray]:
+        n = int(self.rng.uniform(2.5, 3.5) * RATE)
+        x = phrase_data.noise(n, self.rng, self.talk)
+        x = (x / (np.max(np.abs(x)) + 1e-9) * 32767 * self.rng.uniform(0.05, 0.9)).astype(np.int16)
+        return phrase_model.labelled_windows(self.front.embed(x), None)
+
+
+def impostors(take: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    """The same voice not saying the phrase: reversed, cut short, halves swapped."""
+    cut = int(len(take) * rng.uniform(0.55, 0.75))
+    half = len(take) // 2
+    return [take[::-1].copy(), take[:cut], np.concatenate([take[half:], take[:half]])]
+
+
+def bank(phrase: str, cache: Path | None, front: SpeechFrontEnd, log=lambda msg: None) -> np.ndarray:
+    """Negative windows of everyone else (synthetic speech and noise), for ``phrase``; kept in
+    ``cache`` once made (a few hundred kB; Piper's audio for it is cached there too)."""
+    key = hashlib.sha1(f"{phrase}|{BANK_VERSION}".encode()).hexdigest()[:16]
+    path = cache / "enrollment" / f"bank-{key}.npy" if cache else None
+    if path is not None and path.exists():
+        return np.load(path)
+    rng = np.random.default_rng(SEED)
+    speech = cache / "enrollment" / "speech" if cache else None
+    talk = _talk(speech)
+    misses = phrase_data.near_miss_texts(phrase)
+    log(f"making the bank: {len(talk)} lines and {len(misses)} near misses (Piper)")
+    with tempfile.TemporaryDirectory() as tmp:
+        speaker = PiperSpeaker(speech or Path(tmp))
+        said = talk + [speaker.say(t, rng) for t in misses]
+    maker = _Maker(front, rng, talk)
+    parts = [maker.clip(phrase_data.shift(a, float(np.exp(rng.uniform(np.log(0.8), np.log(1.25))))), False)[0]
+             for a in said]
+    parts += [maker.noise_only()[0] for _ in range(16)]
+    windows = np.concatenate(parts).astype(np.float16)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_path = path.with_suffix(".tmp.npy")
+        np.save(tmp_path, windows)
+        tmp_path.replace(path)
+    return windows
+
+
+def adapt(takes: list[np.ndarray], phrase: str, *, cache: Path | None = None,
+          front: SpeechFrontEnd | None = None, log=lambda msg: None) -> dict[str, np.ndarray]:
+    """One person's enrollment: the weights of their phrase classifier, from ``takes``
+    (float32 or int16 mono 16 kHz, each saying ``phrase``). ``cache`` keeps the bank of
+    everyone else between enrollments (see :func:`bank`)."""
     own = front is None
     front = front or SpeechFrontEnd()
     try:
-        templates = np.concatenate([_phrase_windows(front, t) for t in takes])
+        negatives = bank(phrase, cache, front, log)
+        rng = np.random.default_rng([SEED, len(takes)])
+        cores = [speech_span(t) for t in takes]
+        # Other talk around the takes comes from the bank's speakers, never from the takes.
+        talk = _talk(cache / "enrollment" / "speech" if cache else None)
+        maker = _Maker(front, rng, talk)
+        xs, ys = [negatives], [np.zeros(len(negatives), np.float32)]
+        for core in cores:
+            for _ in range(AUGMENTS):
+                x, y = maker.clip(core, True)
+                xs.append(x)
+                ys.append(y)
+            for _ in range(IMPOSTORS):
+                for fake in impostors(core, rng):
+                    x, _ = maker.clip(fake, False)
+                    xs.append(x)
+                    ys.append(np.zeros(len(x), np.float32))
+        x, y = np.concatenate(xs).astype(np.float32), np.concatenate(ys)
+        log(f"training on {len(x)} windows ({int(y.sum())} of the phrase) from {len(takes)} takes")
+        model = PhraseModel.train(x, y, hidden=32, epochs=20, seed=SEED, noise=0.1)
     finally:
         if own:
             front.close()
-    log(f"{len(templates)} templates from {len(takes)} takes")
-    return {"format": np.array(FORMAT), "templates": templates.astype(np.float16)}
+    return {"format": np.array(FORMAT), **{k: np.asarray(getattr(model, k), np.float32) for k in PIECES}}
+
+
+def _talk(cache: Path | None) -> list[np.ndarray]:
+    """Everyday lines in Piper's voice at varied settings: the talk around and under the takes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        speaker = PiperSpeaker(cache or Path(tmp))
+        lines = phrase_data.everyday_lines()
+        order = np.random.default_rng(SEED).permutation(len(lines))[:BANK_LINES]
+        return [speaker.say(lines[int(i)], np.random.default_rng([SEED, int(i)])) for i in order]
+
+
+def model_of(numbers: dict[str, np.ndarray]) -> PhraseModel:
+    """The classifier kept by :func:`adapt`."""
+    return PhraseModel(*(np.asarray(numbers[k], np.float32) for k in PIECES))
 
 
 class EnrolledOpinion:
@@ -58,22 +199,22 @@ class EnrolledOpinion:
     weight = WEIGHT
 
     def __init__(self, people: list[dict[str, np.ndarray]], front: SpeechFrontEnd | None = None):
-        self._templates = [p["templates"].astype(np.float32) for p in people]
+        self._models = [model_of(p) for p in people]
         self._own = front is None
         self._front = front or SpeechFrontEnd()
 
+    def probability(self, window: np.ndarray) -> float:
+        """The best of the people's probabilities that ``window`` (float, 16 kHz) ends with the phrase."""
+        x = phrase_model.windows_of(self._front.embed(_int16(window)))
+        if not len(x) or not self._models:
+            return 0.0
+        return float(max(m.score(x).max() for m in self._models))
+
     def score(self, windows: list[np.ndarray], phrase: str) -> float | None:
-        if not self._templates:
+        if not self._models:
             return None
-        best = -np.inf
-        for window in windows:
-            x = phrase_model.windows_of(self._front.embed(_int16(window)))[-3:]
-            if not len(x):
-                continue
-            for t in self._templates:
-                d = np.linalg.norm(x[:, None, :] - t[None, :, :], axis=2) / np.sqrt(x.shape[1])
-                best = max(best, -float(d.min()) * 10.0)
-        return None if best == -np.inf else best
+        p = max(self.probability(w) for w in windows)
+        return max(float(np.log(max(p, 1e-30))), FLOOR_NATS)
 
     def close(self) -> None:
         if self._own:
