@@ -30,6 +30,13 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(scope="session")
+def enrollment_cache(tmp_path_factory):
+    """One cache folder for every test that enrolls a voice: voiceprint makes its bank of
+    synthetic talk there once (most of a first enrollment's CPU), and later ones reuse it."""
+    return tmp_path_factory.mktemp("enrollment-cache")
+
+
 @pytest.fixture
 def mock_pins():
     """gpiozero's mock pin factory with PWM-capable pins, restored afterwards."""

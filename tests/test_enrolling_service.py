@@ -77,9 +77,9 @@ def good(pace: float) -> np.ndarray:
 
 
 @pytest.fixture
-def running(tmp_path):
+def running(tmp_path, enrollment_cache):
     conf = tmp_path / "config.toml"
-    conf.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\ncache_dir = "{tmp_path / "cache"}"\n'
+    conf.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\ncache_dir = "{enrollment_cache}"\n'
                     f'socket = "{tmp_path / "control.sock"}"\n')
     settings = config.load(conf)
     sessions = ScriptedSessions()

@@ -58,8 +58,8 @@ def _write_stereo(path, samples: np.ndarray, rate: int) -> None:
         out.writeframes(wav.to_int16(samples).astype("<i2").tobytes())
 
 
-def settings_in(tmp_path, phrase: str = PHRASE) -> tuple[config.Settings, str]:
-    text = (f'[paths]\nstate_dir = "{tmp_path / "state"}"\ncache_dir = "{tmp_path / "cache"}"\n'
+def settings_in(tmp_path, phrase: str = PHRASE, cache=None) -> tuple[config.Settings, str]:
+    text = (f'[paths]\nstate_dir = "{tmp_path / "state"}"\ncache_dir = "{cache or tmp_path / "cache"}"\n'
             f'socket = "{tmp_path / "control.sock"}"\n[listen]\nphrases = ["{phrase}"]\n')
     (tmp_path / "config.toml").write_text(text)
     return config.parse(text), str(tmp_path / "config.toml")
@@ -141,8 +141,8 @@ def test_another_phrase_or_an_older_format_is_reported_not_used(tmp_path):
 # -- the command line ------------------------------------------------------------------
 
 def test_enroll_from_files_keeps_only_numbers_in_a_private_file_and_detect_uses_them(
-        cli, tmp_path, take_files):
-    settings, conf = settings_in(tmp_path)
+        cli, tmp_path, take_files, enrollment_cache):
+    settings, conf = settings_in(tmp_path, cache=enrollment_cache)
     quiet = tmp_path / "quiet.wav"
     wav.write(quiet, take() * 0.004)
     result = cli("--config", conf, "phrase", "enroll", "--speaker", "Sam", str(quiet), *map(str, take_files))

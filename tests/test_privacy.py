@@ -24,6 +24,8 @@ MAY_WRITE_AUDIO = {
     "ear/phrase_model.py": "`phrase train`: the classifier's weights (numbers, not audio)",
     "ear/enrollment.py": "an enrolled voice: derived features (numbers, not audio; "
                          "test_enrolled_voices_are_numbers_never_audio_nor_text reads them)",
+    "ear/voiceprint.py": "enrollment's bank of synthetic talk in the cache folder: Piper's "
+                         "voice and its embeddings, never the microphone's",
 }
 
 
@@ -120,7 +122,7 @@ def _keys(value) -> list[str]:
 AUDIO_LENGTH = 4000
 
 
-def test_enrolled_voices_are_numbers_never_audio_nor_text(tmp_path):
+def test_enrolled_voices_are_numbers_never_audio_nor_text(tmp_path, enrollment_cache):
     import os
     import stat
 
@@ -130,14 +132,14 @@ def test_enrolled_voices_are_numbers_never_audio_nor_text(tmp_path):
     from pi_pause.ear import enrollment, voiceprint
     from tests import speech
 
-    settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\n[listen]\nphrases = ["pineapple sunrise"]\n')
-    takes = [speech.english("pineapple sunrise", pace) for pace in (0.9, 1.0, 1.1)]
-    path = enrollment.save(settings, "Robin", voiceprint.adapt(takes, "pineapple sunrise"), takes=3,
-                           phrase="Pineapple sunrise!")
+    settings = config.parse(f'[paths]\nstate_dir = "{tmp_path}"\n')
+    takes = [speech.english(speech.PHRASE, pace) for pace in (0.9, 1.0, 1.1)]
+    numbers = voiceprint.adapt(takes, speech.PHRASE, cache=enrollment_cache)
+    path = enrollment.save(settings, "Robin", numbers, takes=3, phrase="Let's take a pause!")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
     raw = path.read_bytes()
-    for word in ("pineapple", "sunrise"):  # as UTF-8, and as numpy keeps text (UTF-32)
+    for word in ("pause", "let's take a"):  # as UTF-8, and as numpy keeps text (UTF-32)
         assert word.encode() not in raw.lower() and word.encode("utf-32-le") not in raw.lower()
     for take in takes:  # no stretch of a take's samples, as the int16 a WAV would hold
         middle = wav.to_int16(take)[len(take) // 2:len(take) // 2 + 32].tobytes()

@@ -168,10 +168,15 @@ def test_on_a_phone_a_take_is_recorded_by_the_pi_and_a_voice_forgotten(browser, 
     browser.find_element(By.ID, "voice-name").send_keys("Alex")
     record = browser.find_element(By.CSS_SELECTOR, "#voices-form button[value=take]")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", record)
+    browser.execute_script(  # what the waiting note says while the Pi listens, kept across the next page
+        "document.getElementById('voices-form').addEventListener('submit', function () {"
+        " sessionStorage.setItem('waiting', document.getElementById('voices-waiting').textContent); })")
     record.click()
     verdict = browser.find_element(By.ID, "voices-verdict")
     assert verdict.text == "Got it: that was a good take. (1 of 5 good takes.)"
     assert teaching.person.spoken == 1  # the Pi asked, lit its LED, and heard them
+    assert browser.execute_script("return sessionStorage.getItem('waiting')") == \
+        "Listen for the Pi: say your phrase after its tone."
     assert "Alex: 1 of 5 good takes so far" in browser.find_element(By.ID, "voices").text
     assert browser.execute_script("return document.documentElement.scrollWidth") <= \
         browser.execute_script("return window.innerWidth")

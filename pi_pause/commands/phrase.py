@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 # Unigram log10 probability above which a word counts as very common ("the", "take").
 COMMON_LOG10 = -3.0
+# How long the service may take to learn a voice: 54 s of CPU here the first time (the bank
+# of synthetic talk is made then), minutes on a Pi 4.
+LEARN_SECONDS = 900.0
 
 
 def phrase_check_command(args, settings: config.Settings) -> int:
@@ -197,7 +200,7 @@ def _enroll_through_service(settings: config.Settings, name: str, needed: int) -
             print(f"{'ok  ' if reply.get('good_take') else 'FAIL'} {reply.get('reason', '')}")
             good = int(reply.get("takes", good))
         print(f"learning {name}'s voice from {good} takes ...", flush=True)
-        reply = request_service(settings, f"enroll-finish {name}", timeout=300)
+        reply = request_service(settings, f"enroll-finish {name}", timeout=LEARN_SECONDS)
     except KeyboardInterrupt:
         request_service(settings, f"enroll-cancel {name}")
         print("cancelled; the takes were dropped")

@@ -22,10 +22,10 @@ from pi_pause.web.guard import Passwords
 log = logging.getLogger("pi_pause")
 
 RELOAD_SECONDS = 60.0
-# A take is the spoken cue, four seconds heard and a judgement; learning a voice up to a minute
-# of CPU on a Pi (then the ear is rebuilt).
+# A take is the spoken cue, four seconds heard and a judgement. Learning a voice took 54 s of
+# CPU here the first time (11-17 s once voiceprint's bank is cached): minutes on a Pi 4.
 TAKE_SECONDS = 60.0
-LEARN_SECONDS = 300.0
+LEARN_SECONDS = 900.0
 
 
 def _timeout(command: str) -> float:
