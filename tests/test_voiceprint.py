@@ -29,9 +29,9 @@ def window(core: np.ndarray, noise: np.ndarray | None = None, snr: float = 5.0) 
 
 
 @pytest.fixture(scope="module")
-def enrolled(tmp_path_factory):
+def enrolled(enrollment_cache):
     takes = [person(speech.PHRASE, s) for s in (0.9, 1.0, 1.1, 1.2)]
-    numbers = voiceprint.adapt(takes, speech.PHRASE, cache=tmp_path_factory.mktemp("cache"))
+    numbers = voiceprint.adapt(takes, speech.PHRASE, cache=enrollment_cache)
     opinion = voiceprint.EnrolledOpinion([numbers])
     yield numbers, opinion
     opinion.close()
@@ -48,14 +48,19 @@ def test_only_numbers_are_kept(enrolled):
 def test_hears_a_new_take_in_babble_above_a_near_miss_in_the_same_voice(enrolled):
     _, opinion = enrolled
     babble = speech.babble(3.0, seed=11)
-    phrase = opinion.score([window(person(speech.PHRASE, 1.05), babble)], speech.PHRASE)
-    bus = opinion.score([window(person("let's take a bus", 1.05), babble)], speech.PHRASE)
-    other = opinion.score([window(person("I never said that to your mother", 1.05), babble)], speech.PHRASE)
-    assert phrase > -1.0  # log(p): fairly sure
+    p = {text: opinion.probability(window(person(text, 1.05), babble))
+         for text in (speech.PHRASE, "let's take a bus", "I never said that to your mother")}
+    assert p[speech.PHRASE] > 0.5
     # Other words in the same voice are doubted, not rejected (the takes are all it knows of
-    # that voice): Whisper's share of the fused score rejects them (the next test).
-    assert bus < phrase - 0.5
-    assert other < phrase - 0.5
+    # that voice, and here "let's take a" is the takes' very audio): Whisper's share of the
+    # fused score rejects them (the next test).
+    assert p["let's take a bus"] < p[speech.PHRASE] - 0.1
+    assert p["I never said that to your mother"] < p[speech.PHRASE] / 2
+
+
+def test_abstains_on_what_is_surely_not_an_enrolled_voice_saying_the_phrase(enrolled):
+    _, opinion = enrolled
+    assert opinion.score([window(speech.silence(1.5))], speech.PHRASE) is None
 
 
 def test_a_near_miss_in_the_enrolled_voice_still_fails_the_decision(enrolled):
@@ -77,3 +82,34 @@ def test_nobody_enrolled_abstains():
         assert opinion.score([np.zeros(int(WINDOW * RATE), np.float32)], speech.PHRASE) is None
     finally:
         opinion.close()
+
+
+class Counting:
+    """A real judge that counts how often it is asked, with the threshold the test sets."""
+
+    def __init__(self, real, threshold: float):
+        self.real, self.threshold, self.asked = real, threshold, 0
+
+    def score(self, windows, phrase):
+        self.asked += 1
+        return self.real.score(windows, phrase)
+
+
+def test_an_enrolled_voice_is_judged_by_its_opinion_and_anyone_else_by_base(enrolled, enrollment_cache):
+    from pi_pause.ear import decision, verifier, whisper_base
+
+    _, opinion = enrolled
+    tiny = verifier.WhisperVerifier.load(pad_seconds=decision.TINY_PAD_SECONDS)
+    base = Counting(verifier.WhisperVerifier(whisper_base.install(enrollment_cache), files=whisper_base.JOINED_FILES,
+                                             prompt=whisper_base.PROMPT, fix=whisper_base.REINSTALL), tiny.threshold)
+    theirs = [window(person(speech.PHRASE, 1.05), speech.babble(3.0, seed=11), 10.0)]
+    stranger = [window(speech.english("I never said that to your mother"))]
+    for said, asks_base in ((theirs, False), (stranger, True)):
+        sure = tiny.score(said, speech.PHRASE)
+        judge = decision.CascadeDecision(Counting(tiny, sure + 1.0), base, opinions=(opinion,))  # tiny.en unsure
+        base.asked = 0
+        fused = judge.score(said, speech.PHRASE)
+        assert base.asked == int(asks_base)
+        if not asks_base:
+            mine = opinion.score(said, speech.PHRASE)
+            assert fused == pytest.approx((1 - opinion.weight) * sure + opinion.weight * mine)

@@ -8,16 +8,19 @@ opinions:
    the phrase's text teacher-forced; 0 is certain, near-misses score around -10).
    A score at or above the threshold confirms; far below it, the candidate is
    rejected at once. That is most candidates, for one tiny.en pass.
-2. **Whisper base**, only for windows tiny.en scores inside the *unsure band*
-   (``band`` nats below the threshold). It hears better in babble and TV (see
-   docs/spotter.md), but costs about four times as much, so it is asked only there.
-   The two scores are *fused*, not OR-ed: the window's score becomes a weighted
-   mean, so a near-miss both models find doubtful ("let's take a bus") stays out.
-3. **Second opinions** (:class:`Opinion`): a seam for more evidence on the same
-   window, such as the couple's own voices (enrollment). Each returns a score in
-   nats (0 = sure, negative = doubtful) or None to abstain, and is fused with the
-   same weighted mean. The spotter passes the couple's enrolled voices
-   (:class:`~pi_pause.ear.voiceprint.EnrolledOpinion`) when anyone is enrolled for the phrase.
+2. **Second opinions** (:class:`Opinion`), only for windows tiny.en scores inside
+   the *unsure band* (``band`` nats below the threshold): the couple's enrolled
+   voices (:class:`~pi_pause.ear.voiceprint.EnrolledOpinion`), when anyone is
+   enrolled for the phrase. Each returns a score in nats (0 = sure, negative =
+   doubtful) or None to abstain (not one of their voices saying the phrase).
+3. **Whisper base**, for an unsure window no opinion spoke on. It hears better in
+   babble and TV (see docs/spotter.md), but costs about four times as much, so it
+   is asked only there; for an enrolled voice the opinion is both better and cheaper
+   (docs/spotter.md, "Enrolled voices").
+
+The scores are *fused*, not OR-ed: the window's score becomes a weighted mean of
+tiny.en's and the others', so a near-miss tiny.en doubts ("let's take a bus") stays
+out unless the other opinion is sure enough to outweigh it.
 
 Privacy: numbers only, like the verifier.
 """
@@ -93,17 +96,13 @@ class CascadeDecision:
         if not self.unsure(first) or (self.second is None and not self.opinions):
             return first
         self.asked += 1
-        total, weights = 0.0, 0.0
-        if self.second is not None:
-            total += self.cascade.base_weight * self.second.score(windows, phrase)
-            weights += self.cascade.base_weight
-        for opinion in self.opinions:
-            said = opinion.score(windows, phrase)
-            if said is not None:
-                total += opinion.weight * said
-                weights += opinion.weight
+        said = [(o.weight, s) for o in self.opinions if (s := o.score(windows, phrase)) is not None]
+        if not said and self.second is not None:
+            said = [(self.cascade.base_weight, self.second.score(windows, phrase))]
+        weights = sum(w for w, _ in said)
         if weights == 0.0:
             return first
+        total = sum(w * s for w, s in said)
         if weights >= 1.0:  # the other opinions outweigh tiny.en: their own mean
             return total / weights
         return (1.0 - weights) * first + total
