@@ -2,20 +2,26 @@
 
     python -m benchmarks.enrollment corpus --split test --voices fest-slt,flite-awb \\
         --out ~/.cache/pi-pause-bench/corpus
-    python -m benchmarks.enrollment run --split test --voices fest-slt,flite-awb \\
-        --out ~/.cache/pi-pause-bench/corpus
+    python -m benchmarks.enrollment enroll --split test --state /tmp/bench-enr/state
+    python -m benchmarks.spotter --corpus ~/.cache/pi-pause-bench/corpus --split test \\
+        --folder test-enrolled --engine two-stage --jobs 1 [--state /tmp/bench-enr/state]
+    python -m benchmarks.false_triggers run --state /tmp/bench-enr/state \\
+        --out ~/.cache/pi-pause-bench/household-enrolled.jsonl
 
 ``corpus`` writes ``OUT/SPLIT-enrolled/`` for the chosen voices of a split (see
 ``benchmarks.corpus``): positives where one of them says the phrase, evenly over every
 condition (clean, babble and TV at 10 and 5 dB, calm or raised, dry or room), negatives
 where they talk with many near-misses ("let's take a bus"), and, in ``takes/``, five
 enrollment takes per voice: the phrase alone, said calmly in a quiet room, each take with
-its own small differences, none of them the audio of a test phrase.
+its own small differences, none of them the audio of a test phrase (and three spare
+takes, for when enrollment's judge refuses one: a person would be asked again).
 
-``run`` scores the spotter on that folder with nobody enrolled and then with both voices
-enrolled from the takes (``pi-pause phrase enroll`` from files, in a state folder of its
-own), and the household hours (``benchmarks.corpus --split household``) before and after,
-for false triggers.
+``enroll`` enrolls each voice from its takes with ``pi-pause phrase enroll --speaker NAME
+FILE.wav...`` into a state folder of its own, as a couple would: five takes, and when the
+judge refuses one, the next spare take, as a person would say it again. It prints each
+person's CPU and wall time. The spotter (``benchmarks.spotter --folder SPLIT-enrolled``)
+and the household hours (``benchmarks.false_triggers``, near-misses said by the enrolled
+voices among them) are then run without and with ``--state``.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from pi_pause import wav  # noqa: E402
 
 RATE = 16_000
 TAKES = 5
+SPARE = 3  # more takes, for when the judge refuses one (a person would be asked again)
 SEED_OFFSET = 7  # the enrolled folder's scenes are drawn apart from the split's own
 TAKE_TEXTS = ("Let's take a pause.", "let's take a pause", "Let's take a pause!", "Let's take a pause,")
 
@@ -89,7 +96,7 @@ def build(out: Path, split: str, chosen: list[corpus.Voice], per_voice: int, neg
     synth = corpus.Synth(out / ".cache")
     scenes = corpus.plan(split, per_voice * len(chosen), negative_minutes, speakers=chosen, near_share=0.5,
                          seed=corpus.SEEDS[split] + SEED_OFFSET)
-    takes = {v.id: take_pieces(split, v) for v in chosen}
+    takes = {v.id: take_pieces(split, v, TAKES + SPARE) for v in chosen}
     noise_pieces = corpus.babble_plan(split)
     corpus.synthesise([p for s in scenes for p in s.pieces] + noise_pieces + sum(takes.values(), []),
                       synth, jobs)
@@ -124,16 +131,61 @@ def build(out: Path, split: str, chosen: list[corpus.Voice], per_voice: int, neg
     return manifest
 
 
+NAMES = ("Kim", "Alex")  # what the couple call themselves, for the enrollment command
+
+
+def enroll(out: Path, split: str, state: Path) -> list[dict]:
+    """Enroll each voice of ``SPLIT-enrolled`` into ``state`` with ``pi-pause phrase enroll``
+    from its takes, a spare take after each refused one; what it cost each person."""
+    import resource
+    import subprocess
+
+    where = folder(out, split)
+    manifest = json.loads((where / "manifest.json").read_text())
+    state.mkdir(parents=True, exist_ok=True)
+    config = state / "config.toml"
+    config.write_text(f'[paths]\nstate_dir = "{state}"\ncache_dir = "{state / "cache"}"\n')
+    done = []
+    for name, (voice, takes) in zip(NAMES, manifest["takes"].items()):
+        used = TAKES
+        while True:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "pi_pause", "--config", str(config), "phrase", "enroll",
+                                   "--speaker", name, *[str(where / t) for t in takes[:used]]],
+                                  capture_output=True, text=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if proc.returncode == 0 or used == len(takes):
+                break
+            used += 1
+        if proc.returncode:
+            raise SystemExit(f"enrolling {voice} failed:\n{proc.stdout}{proc.stderr}")
+        done.append({"voice": voice, "name": name, "takes_recorded": used,
+                     "refused": proc.stdout.count("FAIL "),
+                     "cpu_seconds": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+                     "wall_seconds": round(time.perf_counter() - started, 1)})
+        print(f"{name} ({voice}): {used} takes recorded, {done[-1]['refused']} refused, "
+              f"{done[-1]['cpu_seconds']} s CPU, {done[-1]['wall_seconds']} s", flush=True)
+    return done
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("corpus",))
+    parser.add_argument("command", choices=("corpus", "enroll"))
     parser.add_argument("--out", type=Path, default=Path.home() / ".cache" / "pi-pause-bench" / "corpus")
     parser.add_argument("--split", choices=corpus.SPLITS, default="test")
-    parser.add_argument("--voices", required=True, help="comma-separated voice ids of the split, e.g. fest-slt,flite-awb")
+    parser.add_argument("--voices", help="corpus: comma-separated voice ids of the split, e.g. fest-slt,flite-awb")
+    parser.add_argument("--state", type=Path, default=Path("/tmp/bench-enr/state"),
+                        help="enroll: the state folder to enroll into (a settings file is written there)")
     parser.add_argument("--per-voice", type=int, default=40, help="phrases each voice says in the positives")
     parser.add_argument("--negative-minutes", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.command == "enroll":
+        enroll(args.out, args.split, args.state)
+        return 0
+    if not args.voices:
+        parser.error("corpus needs --voices")
     chosen = voices(args.split, args.voices)
     m = build(args.out, args.split, chosen, args.per_voice, args.negative_minutes, max(1, min(args.jobs, 2)))
     print(f"{args.split}-enrolled: {len(m['files'])} files, {m['positives']} phrases by {', '.join(m['enrolled'])}, "

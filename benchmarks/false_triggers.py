@@ -29,13 +29,21 @@ from pi_pause import config, wav  # noqa: E402
 from pi_pause.ear import spotter  # noqa: E402
 
 
+def settings(state: Path | None) -> config.Settings:
+    """The defaults, or with ``state`` as the state folder (voices enrolled there are listened for)."""
+    if state is None:
+        return config.Settings()
+    cache = Path.home() / ".cache" / "pi-pause"  # Whisper base, joined once
+    return config.Settings(paths=config.PathSettings(state_dir=str(state), cache_dir=str(cache)))
+
+
 def run(args) -> int:
     folder = args.corpus / args.folder
     files = json.loads((folder / "manifest.json").read_text())["files"]
     done = set()
     if args.out.exists():
         done = {json.loads(line)["file"] for line in args.out.read_text().splitlines() if line.strip()}
-    with spotter.open_spotter(config.Settings(), engine="two-stage") as s, open(args.out, "a") as out:
+    with spotter.open_spotter(settings(args.state), engine="two-stage") as s, open(args.out, "a") as out:
         for f in files:
             if f["file"] in done:
                 continue
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path.home() / ".cache/pi-pause-bench/corpus")
     parser.add_argument("--folder", default="household")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--state", type=Path, help="a state folder with enrolled voices (benchmarks.enrollment)")
     args = parser.parse_args(argv)
     return run(args) if args.command == "run" else summary(args)
 

@@ -61,23 +61,28 @@ GROUPS = {
 
 # ---------------------------------------------------------------- worker (one engine, some files)
 
-def _settings(engine: str, phrase: str, vosk_model: str | None):
-    """Settings for one engine, built directly (a Korean phrase is not valid in the TOML file)."""
+def _settings(engine: str, phrase: str, vosk_model: str | None, state: str | None = None):
+    """Settings for one engine, built directly (a Korean phrase is not valid in the TOML file);
+    ``state``: a state folder whose enrolled voices are listened for (benchmarks.enrollment)."""
     from pi_pause import config
 
     listen = config.ListenSettings(engine=engine, phrases=(phrase,))
     if vosk_model:
         listen = config.ListenSettings(engine=engine, phrases=(phrase,), vosk_model=vosk_model)
-    return config.Settings(listen=listen)
+    if state is None:
+        return config.Settings(listen=listen)
+    paths = config.PathSettings(state_dir=state, cache_dir=str(Path.home() / ".cache" / "pi-pause"))
+    return config.Settings(listen=listen, paths=paths)
 
 
-def worker(engine: str, phrase: str, vosk_model: str | None, folder: Path, files: list[str]) -> dict:
+def worker(engine: str, phrase: str, vosk_model: str | None, folder: Path, files: list[str],
+           state: str | None = None) -> dict:
     """Stream ``files`` through one spotter; detections, CPU and memory as a dict."""
     from pi_pause import wav
     from pi_pause.ear import spotter
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    spot = spotter.open_spotter(_settings(engine, phrase, vosk_model))
+    spot = spotter.open_spotter(_settings(engine, phrase, vosk_model, state))
     load_cpu, load_wall = time.process_time() - cpu0, time.perf_counter() - wall0
     rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     detections, proposed, feed_cpu, audio_seconds = {}, {}, 0.0, 0.0
@@ -109,7 +114,7 @@ def worker(engine: str, phrase: str, vosk_model: str | None, folder: Path, files
 # ---------------------------------------------------------------- running workers
 
 def run_engine(engine: str, phrase: str, vosk_model: str | None, folder: Path,
-               files: list[str], jobs: int) -> dict:
+               files: list[str], jobs: int, state: str | None = None) -> dict:
     """Run ``jobs`` worker processes over interleaved halves of ``files``; merged result."""
     procs = []
     for k in range(jobs):
@@ -118,7 +123,7 @@ def run_engine(engine: str, phrase: str, vosk_model: str | None, folder: Path,
             continue
         spec = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
         json.dump({"engine": engine, "phrase": phrase, "vosk_model": vosk_model,
-                   "folder": str(folder), "files": share}, spec)
+                   "folder": str(folder), "files": share, "state": state}, spec)
         spec.close()
         # -P: no current folder on sys.path, so PYTHONPATH (e.g. a spotter worktree) wins.
         env = dict(os.environ)
@@ -312,7 +317,8 @@ def run(args, save=lambda result: None) -> dict:
                 continue
         print(f"{engine}: {len(names)} files, {args.jobs} worker(s)...", flush=True)
         started = time.time()
-        r = run_engine(engine, manifest["phrase"], vosk_model, folder, names, args.jobs)
+        r = run_engine(engine, manifest["phrase"], vosk_model, folder, names, args.jobs,
+                       str(args.state) if args.state else None)
         proposed = r.pop("proposed", {})
         r.update(score(manifest, r.pop("detections")) | {"split": args.split,
                                                             "wall_seconds": time.time() - started})
@@ -356,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
                                          "another phrase on the same negatives)")
     parser.add_argument("--kind", choices=("positive", "negative"), help="only files of this kind")
     parser.add_argument("--limit", type=int, default=0, help="only the first N files (quick checks)")
+    parser.add_argument("--state", type=Path, help="a state folder whose enrolled voices are listened for "
+                        "(benchmarks.enrollment)")
     parser.add_argument("--json", type=Path, help="result file (default benchmarks/results/spotter-SPLIT.json)")
     parser.add_argument("--no-korean", action="store_true", help="skip the Korean Vosk sanity run")
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
@@ -365,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         spec = json.loads(Path(args.worker).read_text())
-        out = worker(spec["engine"], spec["phrase"], spec["vosk_model"], Path(spec["folder"]), spec["files"])
+        out = worker(spec["engine"], spec["phrase"], spec["vosk_model"], Path(spec["folder"]), spec["files"],
+                     spec.get("state"))
         print(json.dumps(out))
         return 0
     if args.from_json:
