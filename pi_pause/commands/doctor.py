@@ -217,7 +217,13 @@ def _check_two_stage(settings, broken_vosk: Path | None) -> Check:
         what, _, fix = second.partition("; fix: ")
         return Check("warn", "speech engine", f"{message} alone, so it hears less in babble and TV: "
                      f"{what}", fix)
-    message += ", and by Whisper base when tiny.en is unsure (model files checked)"
+    from pi_pause.ear import enrollment
+
+    if enrollment.load(settings, settings.listen.phrases).people:
+        message += (", and when tiny.en is unsure, by your enrolled voices if it sounds like one of you, "
+                    "else by Whisper base (model files checked)")
+    else:
+        message += ", and by Whisper base when tiny.en is unsure (model files checked)"
     if broken_vosk is not None:
         return Check("warn", "speech engine", f"{message}; the Vosk model folder {broken_vosk} is "
                      "incomplete, so it is not used as a first stage",
