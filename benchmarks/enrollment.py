@@ -2,6 +2,9 @@
 
     python -m benchmarks.enrollment corpus --split test --voices fest-slt,flite-awb \\
         --out ~/.cache/pi-pause-bench/corpus
+    python -m benchmarks.candidate_windows collect --corpus ~/.cache/pi-pause-bench/corpus \\
+        --split tune-enrolled --out ~/.cache/pi-pause-bench/tune-enrolled-candidates.npz
+    python -m benchmarks.enrollment sweep --split tune          # the opinion's weight, offline
     python -m benchmarks.enrollment enroll --split test --state /tmp/bench-enr/state
     python -m benchmarks.spotter --corpus ~/.cache/pi-pause-bench/corpus --split test \\
         --folder test-enrolled --engine two-stage --jobs 1 [--state /tmp/bench-enr/state]
@@ -131,6 +134,57 @@ def build(out: Path, split: str, chosen: list[corpus.Voice], per_voice: int, neg
     return manifest
 
 
+def sweep(out: Path, split: str, candidates: Path, weights: list[float]) -> dict:
+    """Offline, on candidates collected from ``SPLIT-enrolled`` (``benchmarks.candidate_windows``):
+    enroll each voice from its first five takes, score every candidate window with tiny.en,
+    base and the enrolled opinion, and print recall and false candidates for each opinion
+    weight (tiny.en + base as today, then tiny.en + the opinion, base when it abstains)."""
+    from benchmarks import decision as offline
+    from pi_pause.ear import decision, verifier, voiceprint, whisper_base
+
+    where = folder(out, split)
+    manifest = json.loads((where / "manifest.json").read_text())
+    people = [voiceprint.adapt([wav.read(where / t) for t in takes[:TAKES]], manifest["phrase"],
+                               cache=out / ".enrollment-cache") for takes in manifest["takes"].values()]
+    opinion = voiceprint.EnrolledOpinion(people)
+    data = np.load(candidates)
+    rows = json.loads(str(data["meta"]))["rows"]
+    tiny = verifier.WhisperVerifier.load(pad_seconds=decision.TINY_PAD_SECONDS)
+    base = verifier.WhisperVerifier(whisper_base.install(Path.home() / ".cache" / "pi-pause"),
+                                    pad_seconds=decision.BASE_PAD_SECONDS, files=whisper_base.JOINED_FILES,
+                                    prompt=whisper_base.PROMPT, fix=whisper_base.REINSTALL)
+    phrase = manifest["phrase"]
+    scores = [[(tiny.score([w], phrase), base.score([w], phrase), opinion.score([w], phrase))
+               for w in offline.windows(clip)] for clip in data["audio"]]
+    opinion.close()
+    phrases: dict = {}
+    for k, r in enumerate(rows):
+        if r["phrase"]:
+            phrases.setdefault((r["file"], r["phrase_end"]), []).append(k)
+    threshold, band = tiny.threshold, decision.BAND_NATS
+    result = {}
+    for weight in [None, *weights]:
+        def fused(t, b, o):
+            if not threshold - band <= t < threshold:
+                return t
+            if weight is not None and o is not None:
+                return (1 - weight) * t + weight * o
+            return (1 - decision.BASE_WEIGHT) * t + decision.BASE_WEIGHT * b
+        fired = [any(fused(*w) >= threshold for w in row) for row in scores]
+        heard = {key: any(fired[k] for k in ks) for key, ks in phrases.items()}
+        by = {}
+        for key, ks in phrases.items():
+            r = rows[ks[0]]
+            by.setdefault(r["noise"] + (f" {r['snr']} dB" if r["snr"] else ""), []).append(heard[key])
+        false = sum(f and not r["phrase"] for f, r in zip(fired, rows))
+        name = "no enrollment" if weight is None else f"opinion weight {weight}"
+        result[name] = {"recall": sum(heard.values()) / len(heard), "false_candidates": false,
+                        "by_noise": {k: f"{sum(v)}/{len(v)}" for k, v in sorted(by.items())}}
+        print(f"{name:20s} heard {sum(heard.values())}/{len(heard)}  false candidates {false}  "
+              + "  ".join(f"{k} {v}" for k, v in result[name]["by_noise"].items()), flush=True)
+    return result
+
+
 NAMES = ("Kim", "Alex")  # what the couple call themselves, for the enrollment command
 
 
@@ -171,18 +225,26 @@ def enroll(out: Path, split: str, state: Path) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("corpus", "enroll"))
+    parser.add_argument("command", choices=("corpus", "enroll", "sweep"))
     parser.add_argument("--out", type=Path, default=Path.home() / ".cache" / "pi-pause-bench" / "corpus")
     parser.add_argument("--split", choices=corpus.SPLITS, default="test")
     parser.add_argument("--voices", help="corpus: comma-separated voice ids of the split, e.g. fest-slt,flite-awb")
     parser.add_argument("--state", type=Path, default=Path("/tmp/bench-enr/state"),
                         help="enroll: the state folder to enroll into (a settings file is written there)")
+    parser.add_argument("--candidates", type=Path, help="sweep: candidates collected by benchmarks.candidate_windows "
+                        "from SPLIT-enrolled (default OUT/../SPLIT-enrolled-candidates.npz)")
     parser.add_argument("--per-voice", type=int, default=40, help="phrases each voice says in the positives")
     parser.add_argument("--negative-minutes", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args(argv)
     if args.command == "enroll":
         enroll(args.out, args.split, args.state)
+        return 0
+    if args.command == "sweep":
+        if args.split != "tune":
+            parser.error("sweep tunes the opinion's weight: on the tune split only (--split tune)")
+        candidates = args.candidates or args.out.parent / f"{args.split}-enrolled-candidates.npz"
+        sweep(args.out, args.split, candidates, [0.5, 0.55, 0.6, 0.65, 0.7])
         return 0
     if not args.voices:
         parser.error("corpus needs --voices")
