@@ -52,8 +52,9 @@ SEED_OFFSET = 7  # the enrolled folder's scenes are drawn apart from the split's
 TAKE_TEXTS = ("Let's take a pause.", "let's take a pause", "Let's take a pause!", "Let's take a pause,")
 
 
-def folder(out: Path, split: str) -> Path:
-    return out / f"{split}-enrolled"
+def folder(out: Path, split: str, name: str = "") -> Path:
+    """``OUT/SPLIT-enrolled`` (``OUT/SPLIT-enrolled-NAME`` for another set of voices)."""
+    return out / (f"{split}-enrolled-{name}" if name else f"{split}-enrolled")
 
 
 def voices(split: str, ids: str) -> list[corpus.Voice]:
@@ -88,10 +89,10 @@ def render_take(audio: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def build(out: Path, split: str, chosen: list[corpus.Voice], per_voice: int, negative_minutes: float,
-          jobs: int) -> dict:
+          jobs: int, name: str = "") -> dict:
     """Write ``OUT/SPLIT-enrolled`` (scenes, then takes, then the manifest)."""
     started = time.time()
-    where = folder(out, split)
+    where = folder(out, split, name)
     (where / "takes").mkdir(parents=True, exist_ok=True)
     manifest_path = where / "manifest.json"
     if manifest_path.exists():
@@ -134,7 +135,7 @@ def build(out: Path, split: str, chosen: list[corpus.Voice], per_voice: int, neg
     return manifest
 
 
-def sweep(out: Path, split: str, candidates: Path, weights: list[float]) -> dict:
+def sweep(out: Path, split: str, candidates: Path, weights: list[float], name: str = "") -> dict:
     """Offline, on candidates collected from ``SPLIT-enrolled`` (``benchmarks.candidate_windows``):
     enroll each voice from its first five takes, score every candidate window with tiny.en,
     base and the enrolled opinion, and print recall and false candidates for each opinion
@@ -142,7 +143,7 @@ def sweep(out: Path, split: str, candidates: Path, weights: list[float]) -> dict
     from benchmarks import decision as offline
     from pi_pause.ear import decision, verifier, voiceprint, whisper_base
 
-    where = folder(out, split)
+    where = folder(out, split, name)
     manifest = json.loads((where / "manifest.json").read_text())
     people = [voiceprint.adapt([wav.read(where / t) for t in takes[:TAKES]], manifest["phrase"],
                                cache=out / ".enrollment-cache") for takes in manifest["takes"].values()]
@@ -233,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="enroll: the state folder to enroll into (a settings file is written there)")
     parser.add_argument("--candidates", type=Path, help="sweep: candidates collected by benchmarks.candidate_windows "
                         "from SPLIT-enrolled (default OUT/../SPLIT-enrolled-candidates.npz)")
+    parser.add_argument("--set", default="", help="a name for another set of voices of the split: "
+                        "OUT/SPLIT-enrolled-NAME")
     parser.add_argument("--per-voice", type=int, default=40, help="phrases each voice says in the positives")
     parser.add_argument("--negative-minutes", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=1)
@@ -243,14 +246,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sweep":
         if args.split != "tune":
             parser.error("sweep tunes the opinion's weight: on the tune split only (--split tune)")
-        candidates = args.candidates or args.out.parent / f"{args.split}-enrolled-candidates.npz"
-        sweep(args.out, args.split, candidates, [0.5, 0.55, 0.6, 0.65, 0.7])
+        candidates = args.candidates or args.out.parent / f"{folder(args.out, args.split, args.set).name}-candidates.npz"
+        sweep(args.out, args.split, candidates, [0.5, 0.55, 0.6, 0.65, 0.7], args.set)
         return 0
     if not args.voices:
         parser.error("corpus needs --voices")
     chosen = voices(args.split, args.voices)
-    m = build(args.out, args.split, chosen, args.per_voice, args.negative_minutes, max(1, min(args.jobs, 2)))
-    print(f"{args.split}-enrolled: {len(m['files'])} files, {m['positives']} phrases by {', '.join(m['enrolled'])}, "
+    m = build(args.out, args.split, chosen, args.per_voice, args.negative_minutes, max(1, min(args.jobs, 2)),
+              args.set)
+    print(f"{folder(args.out, args.split, args.set).name}: {len(m['files'])} files, {m['positives']} phrases by {', '.join(m['enrolled'])}, "
           f"{m['hours'] * 60:.1f} min, {m['near_misses']} near-misses, {TAKES} takes each, "
           f"built in {m['built_seconds']:.0f} s", flush=True)
     return 0

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +51,10 @@ ABSTAIN_NATS = -3.0
 FLOOR_NATS = -20.0  # the opinion never says less than this (log of a tiny probability)
 SEED = 20261206
 AUGMENTS = 12  # noisy copies of each take (positives)
-IMPOSTORS = 3  # noisy copies of each take reversed, cut short and reordered (negatives)
+IMPOSTORS = 2  # noisy copies of each take reversed, cut short and reordered (negatives)
 BANK_LINES = 28  # everyday lines in the bank (Piper), besides the phrase's near misses
 BANK_VERSION = "b1"
+ENDINGS = 16  # near misses whose last words follow the takes' starts (impostors)
 PIECES = ("mean", "scale", "w1", "b1", "w2", "b2")
 
 
@@ -115,21 +117,85 @@ class _Maker:
         return phrase_model.labelled_windows(self.front.embed(x), None)
 
 
-def impostors(take: np.ndarray, other: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
-    """The same voice not saying the phrase: reversed, cut short, its pieces reordered, and
-    spliced onto the start of another take ("let's take a let's")."""
+def pitch(audio: np.ndarray) -> float | None:
+    """The median fundamental frequency (Hz) of the voiced 40 ms frames of ``audio`` (int16),
+    by autocorrelation; None when nothing is voiced."""
+    x = np.asarray(audio, np.float32) / 32768.0
+    size, found = int(0.04 * RATE), []
+    low, high = RATE // 400, RATE // 60  # lags for 400 Hz down to 60 Hz
+    for start in range(0, len(x) - size, size // 2):
+        frame = x[start:start + size] - x[start:start + size].mean()
+        energy = float(frame @ frame)
+        if energy < 1e-4:
+            continue
+        ac = np.correlate(frame, frame, "full")[size - 1:]
+        lag = low + int(np.argmax(ac[low:high]))
+        if ac[lag] > 0.5 * energy:
+            found.append(RATE / lag)
+    return float(np.median(found)) if found else None
+
+
+def impostors(take: np.ndarray, other: np.ndarray, endings: list[np.ndarray],
+              rng: np.random.Generator) -> list[np.ndarray]:
+    """The same voice not saying the phrase: reversed, cut short, its pieces reordered; its
+    start followed by the start of another take ("let's take a let's"), by its own end
+    reversed, and by the last word of a near miss ("let's take a ... bus"), that word moved
+    to the take's pitch."""
     cut = int(len(take) * rng.uniform(0.55, 0.75))
     pieces = np.array_split(take, int(rng.integers(3, 6)))
     order = rng.permutation(len(pieces))
     while (order == np.arange(len(pieces))).all():
         order = rng.permutation(len(pieces))
+    ending = endings[int(rng.integers(len(endings)))] if endings else take[cut:][::-1]
     return [take[::-1].copy(), take[:cut], np.concatenate([pieces[i] for i in order]),
-            np.concatenate([take[:cut], other[:int(len(other) * rng.uniform(0.25, 0.45))]])]
+            np.concatenate([take[:cut], other[:int(len(other) * rng.uniform(0.25, 0.45))]]),
+            np.concatenate([take[:cut], take[cut:][::-1]]),
+            np.concatenate([take[:cut], ending])]
+
+
+def endings(phrase: str, cache: Path | None, voice_pitch: float | None) -> list[np.ndarray]:
+    """The last words of the phrase's near misses in Piper's voice ("bus" of "let's take a
+    bus"), moved to ``voice_pitch``: what follows "let's take a" when it is not the phrase."""
+    words = len(phrase.split())
+    texts = [t for t in phrase_data.near_miss_texts(phrase)
+             if len(t.split()) == words and t.split()[:-1] == phrase.split()[:-1]][:ENDINGS]
+    if not texts:
+        return []
+    rng = np.random.default_rng(SEED + 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        speaker = PiperSpeaker(cache or Path(tmp))
+        said = [speaker.say(t, rng) for t in texts]
+    out = []
+    for audio in said:
+        tail = audio[int(len(audio) * 0.62):]
+        theirs = pitch(audio)
+        if voice_pitch and theirs:
+            tail = phrase_data.shift(tail, float(np.clip(voice_pitch / theirs, 0.5, 2.0)))
+        out.append(tail)
+    return out
+
+
+_making = threading.Lock()  # one bank made at a time: a second caller waits, then reads it
+
+
+def prepare(phrase: str, cache: Path | None) -> None:
+    """Make the bank for ``phrase`` now (the service does, in the background, while the
+    couple records their takes), so that learning a voice is quicker."""
+    front = SpeechFrontEnd()
+    try:
+        bank(phrase, cache, front)
+    finally:
+        front.close()
 
 
 def bank(phrase: str, cache: Path | None, front: SpeechFrontEnd, log=lambda msg: None) -> np.ndarray:
     """Negative windows of everyone else (synthetic speech and noise), for ``phrase``; kept in
     ``cache`` once made (a few hundred kB; Piper's audio for it is cached there too)."""
+    with _making:
+        return _bank(phrase, cache, front, log)
+
+
+def _bank(phrase: str, cache: Path | None, front: SpeechFrontEnd, log) -> np.ndarray:
     key = hashlib.sha1(f"{phrase}|{BANK_VERSION}".encode()).hexdigest()[:16]
     path = cache / "enrollment" / f"bank-{key}.npy" if cache else None
     if path is not None and path.exists():
@@ -166,6 +232,9 @@ def adapt(takes: list[np.ndarray], phrase: str, *, cache: Path | None = None,
         negatives = bank(phrase, cache, front, log)
         rng = np.random.default_rng([SEED, len(takes)])
         cores = [speech_span(t) for t in takes]
+        heights = [p for p in map(pitch, cores) if p]
+        tails = endings(phrase, cache / "enrollment" / "speech" if cache else None,
+                        float(np.median(heights)) if heights else None)
         # Other talk around the takes comes from the bank's speakers, never from the takes.
         talk = _talk(cache / "enrollment" / "speech" if cache else None)
         maker = _Maker(front, rng, talk)
@@ -176,7 +245,7 @@ def adapt(takes: list[np.ndarray], phrase: str, *, cache: Path | None = None,
                 xs.append(x)
                 ys.append(y)
             for _ in range(IMPOSTORS):
-                for fake in impostors(core, cores[(k + 1) % len(cores)], rng):
+                for fake in impostors(core, cores[(k + 1) % len(cores)], tails, rng):
                     x, _ = maker.clip(fake, False)
                     xs.append(x)
                     ys.append(np.zeros(len(x), np.float32))
