@@ -43,10 +43,12 @@ from pi_pause.ear.speech_embedding import SpeechFrontEnd
 RATE = 16_000
 FORMAT = 2  # of the arrays adapt() returns; a stored enrollment of another format is made again
 # The opinion's share in the fused score, and below what it abstains (log p: p < 0.05, not an
-# enrolled voice saying the phrase), leaving the decision to Whisper tiny.en and base. Tune
-# split, two enrolled espeak voices (docs/spotter.md, "Enrolled voices"): 0.6 heard 74 of 80
-# of their phrases with one false candidate, as without enrollment; 0.65 heard 79 with three.
-WEIGHT = 0.6
+# enrolled voice saying the phrase), leaving the decision to Whisper tiny.en and base. Tune split,
+# two sets of two enrolled voices (`python -m benchmarks.enrollment sweep`, docs/spotter.md,
+# "Enrolled voices"): 0.5 heard 69 and 66 of 80 phrases (58 and 55 without enrollment) with 2
+# and 1 false candidates (1 and 1 without); 0.6 heard 74 and 71 with 2 and 2. The first version
+# doubled false triggers on never-seen voices, so the weight that adds least of them is kept.
+WEIGHT = 0.5
 ABSTAIN_NATS = -3.0
 FLOOR_NATS = -20.0  # the opinion never says less than this (log of a tiny probability)
 SEED = 20261206
