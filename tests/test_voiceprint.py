@@ -51,10 +51,8 @@ def test_hears_a_new_take_in_babble_above_a_near_miss_in_the_same_voice(enrolled
     p = {text: opinion.probability(window(person(text, 1.05), babble))
          for text in (speech.PHRASE, "let's take a bus", "I never said that to your mother")}
     assert p[speech.PHRASE] > 0.5
-    # Other words in the same voice are doubted, not rejected (the takes are all it knows of
-    # that voice, and here "let's take a" is the takes' very audio): Whisper's share of the
-    # fused score rejects them (the next test).
-    assert p["let's take a bus"] < p[speech.PHRASE] - 0.1
+    # Here "let's take a" is the takes' very audio; only the last word tells them apart.
+    assert p["let's take a bus"] < p[speech.PHRASE] / 2
     assert p["I never said that to your mother"] < p[speech.PHRASE] / 2
 
 
