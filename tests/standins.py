@@ -15,6 +15,20 @@ from gpiozero import PWMLED
 from pi_pause.service.parts import Parts
 
 
+class StandInMic:
+    """The microphone seam's plumbing for stand-ins: ``open()`` gives the stand-in itself,
+    which works in a ``with`` block; subclasses give ``read(timeout)``."""
+
+    def open(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
 class ScriptedSessions:
     """Sessions stand-in: each run is ``steps`` steps; kinds in ``hold`` wait for skip/cancel."""
 

@@ -27,7 +27,7 @@ from pi_pause.service.wiring import Options, Service
 from pi_pause.wallclock import ManualClock
 from tests import speech
 from tests.conftest import run_cli
-from tests.standins import MockLight, ScriptedSessions, eventually, stand_in_parts
+from tests.standins import MockLight, ScriptedSessions, StandInMic, eventually, stand_in_parts
 from tests.test_listener import CountingSpotter
 
 FRAME = 1600  # 100 ms
@@ -35,7 +35,7 @@ PACE = 2.5  # the person's audio arrives 2.5 times faster than it was said: a sh
 LEAD_SECONDS = 1.5  # of silence after the LED lights, before they speak (0.6 s of the test's time)
 
 
-class PersonAtTheMicrophone:
+class PersonAtTheMicrophone(StandInMic):
     """A microphone in a quiet room where someone says their next line once the device has
     given its cue ("say your phrase after the tone") and its LED is lit; a pause's light
     is not a cue."""
@@ -47,15 +47,6 @@ class PersonAtTheMicrophone:
         self.spoken = 0
         self._answered = 0  # cues answered
         self._playing = np.zeros(0, np.int16)
-
-    def open(self):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
 
     def read(self, timeout):
         time.sleep(FRAME / 16_000 / PACE)

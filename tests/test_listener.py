@@ -28,7 +28,7 @@ from pi_pause.events import ButtonHeld, ButtonPressed, PhraseHeard
 from pi_pause.ear.listener import EndOfInput, Listener
 from pi_pause.voice.retrying_player import RetryingPlayer
 from pi_pause.service.simulation import Keyboard, ShownLight, SilentSpeaker, WavInput
-from tests.standins import MockLight, ScriptedSessions, eventually
+from tests.standins import MockLight, ScriptedSessions, StandInMic, eventually
 
 FRAME = np.zeros(1600, dtype=np.int16)
 
@@ -37,7 +37,7 @@ class Unplugged(UserError):
     """What pi_pause.ear.microphone raises: MicrophoneUnavailable is a UserError too."""
 
 
-class ScriptedMic:
+class ScriptedMic(StandInMic):
     """A microphone that is absent, present or dies, as the test scripts it."""
 
     def __init__(self) -> None:
@@ -49,12 +49,6 @@ class ScriptedMic:
             raise Unplugged("no microphone found; plug one in")
         self.opens += 1
         return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
 
     def read(self, timeout):
         if not self.present.is_set():

@@ -15,13 +15,13 @@ import numpy as np
 import pi_pause.ear.listener as listener_module
 from pi_pause.echo import EchoGuard
 from pi_pause.ear.listener import Listener
-from tests.standins import eventually
+from tests.standins import StandInMic, eventually
 from tests.test_listener import CountingSpotter
 
 FRAME = np.zeros(1600, dtype=np.int16)
 
 
-class StallingMic:
+class StallingMic(StandInMic):
     """Opens fine every time; the first stream never delivers a frame."""
 
     def __init__(self) -> None:
@@ -31,12 +31,6 @@ class StallingMic:
         self.opens += 1
         self._stalled = self.opens == 1
         return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
 
     def read(self, timeout):
         time.sleep(min(timeout, 0.01))

@@ -11,10 +11,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import socket
-import subprocess
-import sys
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -29,12 +25,11 @@ from pi_pause.service.wiring import Options, Service
 from pi_pause.wallclock import ManualClock
 from pi_pause.web.app import create_app
 from pi_pause.web.guard import Passwords
-from tests.conftest import ROOT
 from tests.standins import MockLight, ScriptedSessions, eventually, stand_in_parts
 from tests.test_enrolling_service import PersonAtTheMicrophone, good
 from tests.test_listener import CountingSpotter
 from tests.test_web import PASSWORD, get, post, sign_in
-from tests.test_web_browser import browser, free_port  # noqa: F401 (a fixture)
+from tests.test_web_browser import browser, settings_page  # noqa: F401 (a fixture)
 
 
 class TeachingService:
@@ -130,20 +125,9 @@ def teaching(tmp_path):
     service = Service(settings, Options(simulate=True, config=path), parts=parts,
                       clock=ManualClock(datetime(2026, 6, 3, 18, 0, tzinfo=ZoneInfo("Europe/London"))),
                       notifier=Notifier(""), out=io.StringIO(), keyboard=io.StringIO()).start()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "pi_pause", "--config", str(path), "web", "password"],
-                   input=PASSWORD + "\n", text=True, check=True, env=env, timeout=60)
-    port = free_port()
-    web = subprocess.Popen([sys.executable, "-m", "pi_pause", "--config", str(path), "web",
-                            "--listen", f"127.0.0.1:{port}"], env=env)
-    deadline = time.monotonic() + 30
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        assert time.monotonic() < deadline and web.poll() is None, "pi-pause web did not start"
-        time.sleep(0.1)
-    yield type("Teaching", (), {"url": f"http://127.0.0.1:{port}", "service": service, "person": person,
-                                 "folder": tmp_path / "enrolled"})
-    web.terminate()
-    web.wait(timeout=10)
+    with settings_page(path) as url:
+        yield type("Teaching", (), {"url": url, "service": service, "person": person,
+                                     "folder": tmp_path / "enrolled"})
     service.stop()
 
 

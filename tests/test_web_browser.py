@@ -8,6 +8,7 @@ phrase will be heard, and the answer appears beside the field.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -42,6 +43,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def settings_page(path: Path):
+    """``pi-pause web`` for the settings file ``path``, with PASSWORD set; yields its address."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "pi_pause", "--config", str(path), "web", "password"],
+                   input=PASSWORD + "\n", text=True, check=True, env=env, timeout=60)
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "pi_pause", "--config", str(path), "web",
+                            "--listen", f"127.0.0.1:{port}"], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert time.monotonic() < deadline and web.poll() is None, "pi-pause web did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+
+
 @pytest.fixture
 def browser():
     chromium = shutil.which("chromium")
@@ -67,20 +88,9 @@ def running(tmp_path):
     parts = stand_in_parts(spotter=CountingSpotter(), mic=ScriptedMic(), sessions=ScriptedSessions())
     service = Service(config.load(path), Options(simulate=True, config=path), parts=parts, clock=clock,
                       notifier=Notifier(""), out=io.StringIO(), keyboard=io.StringIO("")).start()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "pi_pause", "--config", str(path), "web", "password"],
-                   input=PASSWORD + "\n", text=True, check=True, env=env, timeout=60)
-    port = free_port()
-    web = subprocess.Popen([sys.executable, "-m", "pi_pause", "--config", str(path), "web",
-                            "--listen", f"127.0.0.1:{port}"], env=env)
-    deadline = time.monotonic() + 30
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        assert time.monotonic() < deadline and web.poll() is None, "pi-pause web did not start"
-        time.sleep(0.1)
-    yield type("Running", (), {"url": f"http://127.0.0.1:{port}", "path": path, "service": service,
-                                "socket": tmp_path / "control.sock"})
-    web.terminate()
-    web.wait(timeout=10)
+    with settings_page(path) as url:
+        yield type("Running", (), {"url": url, "path": path, "service": service,
+                                    "socket": tmp_path / "control.sock"})
     service.stop()
 
 

@@ -296,6 +296,18 @@ def _will_hear(phrase_check: PhraseCheck, typed: str) -> dict:
             "phrases": list(verdict.get("phrases") or phrases)}
 
 
+def _pi_pause(config_path: Path, *args: str) -> subprocess.CompletedProcess | None:
+    """``pi-pause [--config FILE] ARGS...`` in a process of its own, its output captured;
+    None when it took over two minutes."""
+    command = [sys.executable, "-m", "pi_pause", *args]
+    if config_path.exists():
+        command[3:3] = ["--config", str(config_path)]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def run_phrase_check(config_path: Path, phrases: tuple[str, ...]) -> dict:
     """``pi-pause phrase check --json --each PHRASE...`` in a process of its own.
 
@@ -305,12 +317,8 @@ def run_phrase_check(config_path: Path, phrases: tuple[str, ...]) -> dict:
     code here, and the engines it loads are freed when it ends); not over the control
     socket, because it would cost the listening service memory for every check, and
     would need the service up."""
-    command = [sys.executable, "-m", "pi_pause", "phrase", "check", "--json", "--each", "--", *phrases]
-    if config_path.exists():
-        command[3:3] = ["--config", str(config_path)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    except subprocess.TimeoutExpired:
+    done = _pi_pause(config_path, "phrase", "check", "--json", "--each", "--", *phrases)
+    if done is None:
         return {"ok": False, "plain": "The check took too long; try again."}
     try:
         return json.loads(done.stdout)
@@ -323,12 +331,8 @@ def run_phrase_check(config_path: Path, phrases: tuple[str, ...]) -> dict:
 def run_forget(config_path: Path, name: str) -> dict:
     """``pi-pause phrase forget --speaker NAME`` in a process of its own (the page never
     loads the ear); it tells a running service to stop listening for the voice."""
-    command = [sys.executable, "-m", "pi_pause", "phrase", "forget", "--speaker", name]
-    if config_path.exists():
-        command[3:3] = ["--config", str(config_path)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    except subprocess.TimeoutExpired:
+    done = _pi_pause(config_path, "phrase", "forget", "--speaker", name)
+    if done is None:
         return {"ok": False, "plain": "Forgetting took too long; try again."}
     if done.returncode != 0:
         log.info("forgetting a voice failed: %s", (done.stderr.strip().splitlines() or ["?"])[-1])
