@@ -12,7 +12,9 @@ What it learns from, all made in memory from the takes:
   slower, in a small room, after and before other talk, buried in household noise
   (babble, TV, music, hum; -2 to 20 dB SNR) as :mod:`pi_pause.ear.phrase_data` makes it;
 - **the same voice not saying the phrase**: each take reversed (the same voice and
-  sounds in another order), cut short ("let's take a"), and its halves swapped, in the
+  sounds in another order), cut short ("let's take a"), its pieces reordered, and its
+  start followed by other sounds: another take's start, its own end reversed, or the
+  last word of a near miss moved to the take's pitch ("let's take a ... bus"), all in the
   same noise, so the classifier learns the words in that voice, not the voice;
 - **everyone else**: a bank of synthetic speech (Piper: everyday lines and near misses
   of the phrase such as "let's take a bus") and noise alone, embedded once per phrase
@@ -47,13 +49,13 @@ FORMAT = 2  # of the arrays adapt() returns; a stored enrollment of another form
 # two sets of two enrolled voices (`python -m benchmarks.enrollment sweep`, docs/spotter.md,
 # "Enrolled voices"): 0.5 heard 69 and 66 of 80 phrases (58 and 55 without enrollment) with 2
 # and 1 false candidates (1 and 1 without); 0.6 heard 74 and 71 with 2 and 2. The first version
-# doubled false triggers on never-seen voices, so the weight that adds least of them is kept.
+# multiplied false triggers on never-seen voices, so the weight that adds fewest is kept.
 WEIGHT = 0.5
 ABSTAIN_NATS = -3.0
 FLOOR_NATS = -20.0  # the opinion never says less than this (log of a tiny probability)
 SEED = 20261206
 AUGMENTS = 12  # noisy copies of each take (positives)
-IMPOSTORS = 2  # noisy copies of each take reversed, cut short and reordered (negatives)
+IMPOSTORS = 2  # noisy copies of each of a take's six impostors (negatives; see impostors())
 BANK_LINES = 28  # everyday lines in the bank (Piper), besides the phrase's near misses
 BANK_VERSION = "b1"
 ENDINGS = 16  # near misses whose last words follow the takes' starts (impostors)
