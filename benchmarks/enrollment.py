@@ -246,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sweep":
         if args.split != "tune":
             parser.error("sweep tunes the opinion's weight: on the tune split only (--split tune)")
-        candidates = args.candidates or args.out.parent / f"{folder(args.out, args.split, args.set).name}-candidates.npz"
+        name = folder(args.out, args.split, args.set).name
+        candidates = args.candidates or args.out.parent / f"{name}-candidates.npz"
         sweep(args.out, args.split, candidates, [0.5, 0.55, 0.6, 0.65, 0.7], args.set)
         return 0
     if not args.voices:
@@ -254,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = voices(args.split, args.voices)
     m = build(args.out, args.split, chosen, args.per_voice, args.negative_minutes, max(1, min(args.jobs, 2)),
               args.set)
-    print(f"{folder(args.out, args.split, args.set).name}: {len(m['files'])} files, {m['positives']} phrases by {', '.join(m['enrolled'])}, "
+    print(f"{folder(args.out, args.split, args.set).name}: {len(m['files'])} files, "
+          f"{m['positives']} phrases by {', '.join(m['enrolled'])}, "
           f"{m['hours'] * 60:.1f} min, {m['near_misses']} near-misses, {TAKES} takes each, "
           f"built in {m['built_seconds']:.0f} s", flush=True)
     return 0

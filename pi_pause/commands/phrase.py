@@ -149,7 +149,8 @@ def _enroll_from_files(settings: config.Settings, name: str, files: list[Path], 
         print(f"info {dropped} good take(s) of another phrase left out: one phrase a person")
     started = time.perf_counter()
     print(f"learning {name}'s voice from {len(takes)} takes ...", flush=True)
-    numbers = voiceprint.adapt(takes, phrase, cache=enrollment.speech_cache(settings), log=lambda msg: log.info("%s", msg))
+    numbers = voiceprint.adapt(takes, phrase, cache=enrollment.speech_cache(settings),
+                               log=lambda msg: log.info("%s", msg))
     count = len(takes)
     del takes, verdicts  # the audio goes; only numbers are kept
     path = enrollment.save(settings, name, numbers, takes=count, phrase=phrase)

@@ -353,7 +353,8 @@ def _two_stage(settings: config.Settings, phrases: tuple[str, ...], live: bool, 
         except UserError as exc:  # no writable cache: Whisper base cannot be joined there
             log.warning("deciding with Whisper tiny.en alone: %s", exc)
             cache = None
-        judge = decision.open_decision(settings.listen.sensitivity, cache, _enrolled_opinions(settings, phrases))
+        judge = decision.open_decision(settings.listen.sensitivity, cache,
+                                       _enrolled_opinions(settings, phrases))
         judge.prepare(phrases)
     stages = first_stages.open_stages(settings, phrases, trained_models_dir(settings))
     checks = two_stage.ThreadedChecks(judge) if live and judge else two_stage.InlineChecks(judge)

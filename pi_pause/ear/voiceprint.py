@@ -106,7 +106,8 @@ class _Maker:
             core = phrase_data.shift(core, float(np.exp(rng.uniform(np.log(0.94), np.log(1.06)))))
         before = self._other()[-int(rng.uniform(0.3, 1.5) * RATE):] if rng.random() < 0.5 else np.zeros(0, np.int16)
         after = self._other()[:int(rng.uniform(0.3, 1.0) * RATE)] if rng.random() < 0.5 else np.zeros(0, np.int16)
-        gap1 = np.zeros(int(rng.uniform(0.05, 0.5) * RATE) if len(before) else int(rng.uniform(1.4, 1.8) * RATE), np.int16)
+        lead = rng.uniform(0.05, 0.5) if len(before) else rng.uniform(1.4, 1.8)  # room for a whole window
+        gap1 = np.zeros(int(lead * RATE), np.int16)
         gap2 = np.zeros(int(rng.uniform(0.03, 0.5) * RATE), np.int16)
         tail = np.zeros(int(rng.uniform(0.5, 0.9) * RATE), np.int16)
         audio = np.concatenate([before, gap1, core, gap2, after, tail])

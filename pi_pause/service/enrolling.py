@@ -135,7 +135,8 @@ class EnrollmentDesk:
                                           f"{enrollment.MIN_TAKES} (five learn a voice best)",
                     "plain": f"A few more takes first: at least {enrollment.MIN_TAKES}."}
         started = time.process_time()
-        numbers = voiceprint.adapt(takes, phrase, cache=enrollment.speech_cache(self.service.settings), log=lambda msg: log.debug("%s", msg))
+        numbers = voiceprint.adapt(takes, phrase, cache=enrollment.speech_cache(self.service.settings),
+                                   log=lambda msg: log.debug("%s", msg))
         count = len(takes)
         del takes
         self._takes.pop(key, None)  # the audio goes now; only numbers are kept
