@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -180,27 +179,9 @@ def endings(phrase: str, cache: Path | None, voice_pitch: float | None) -> list[
     return out
 
 
-_making = threading.Lock()  # one bank made at a time: a second caller waits, then reads it
-
-
-def prepare(phrase: str, cache: Path | None) -> None:
-    """Make the bank for ``phrase`` now (the service does, in the background, while the
-    couple records their takes), so that learning a voice is quicker."""
-    front = SpeechFrontEnd()
-    try:
-        bank(phrase, cache, front)
-    finally:
-        front.close()
-
-
 def bank(phrase: str, cache: Path | None, front: SpeechFrontEnd, log=lambda msg: None) -> np.ndarray:
     """Negative windows of everyone else (synthetic speech and noise), for ``phrase``; kept in
     ``cache`` once made (a few hundred kB; Piper's audio for it is cached there too)."""
-    with _making:
-        return _bank(phrase, cache, front, log)
-
-
-def _bank(phrase: str, cache: Path | None, front: SpeechFrontEnd, log) -> np.ndarray:
     key = hashlib.sha1(f"{phrase}|{BANK_VERSION}".encode()).hexdigest()[:16]
     path = cache / "enrollment" / f"bank-{key}.npy" if cache else None
     if path is not None and path.exists():

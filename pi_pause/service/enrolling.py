@@ -87,7 +87,6 @@ class EnrollmentDesk:
         phrases = enrollment.phrases_of(settings)
         if self._judge is None:
             self._judge = self.open_judge(settings)
-            self._prepare(phrases)
         controller = self.service.controller
         reply = controller.command("enroll-cue")
         if not reply.get("ok"):
@@ -109,20 +108,6 @@ class EnrollmentDesk:
         log.info("enrollment take %s (%d good so far)", "accepted" if verdict.ok else "refused", good)
         return {"ok": True, "good_take": verdict.ok, "reason": verdict.reason, "plain": verdict.plain,
                 "takes": good, "needed": NEEDED, "message": verdict.reason}
-
-    def _prepare(self, phrases: tuple[str, ...]) -> None:
-        """Make voiceprint's bank of synthetic talk while the takes are recorded (most of a
-        first enrollment's CPU), on a thread of its own, so Finish is quicker."""
-        from pi_pause.ear import voiceprint
-
-        def work() -> None:
-            try:
-                for phrase in phrases:
-                    voiceprint.prepare(phrase, enrollment.speech_cache(self.service.settings))
-            except Exception:  # Finish makes it then, and says why if it cannot
-                log.exception("preparing for enrollment failed")
-
-        threading.Thread(target=work, name="enrollment-prepare", daemon=True).start()
 
     def finish(self, name: str) -> dict:
         from pi_pause.ear import voiceprint
