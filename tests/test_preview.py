@@ -41,6 +41,18 @@ def test_preview_pause_breathes_within_ten_seconds_for_two_minutes_with_the_led_
     assert not (config_file.parent / "state" / "rotation.json").exists()
 
 
+def test_preview_enroll_is_the_cue_and_the_tone_and_leaves_the_light_alone(cli, config_file, tmp_path):
+    out = tmp_path / "enroll.wav"
+    result = cli("--config", str(config_file), "preview", "enroll", "--prompts", str(TEST_PROMPTS),
+                 "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    seconds = float(re.search(r"the enroll script, ([\d.]+) s", result.stdout).group(1))
+    assert 1.0 <= seconds <= 10.0  # a short line, then the chime: the take follows at once
+    assert abs(len(wav.read(out)) / 16000 - seconds) < 0.1
+    # The light is the controller's while a take is heard: the cue itself never sets it.
+    assert not [line for line in result.stdout.splitlines() if re.match(r"\s*\d+\.\d\s", line)]
+
+
 def test_render_reports_counts_and_a_second_render_has_nothing_to_do(cli, tmp_path):
     folder = tmp_path / "prompts"
     shutil.copytree(TEST_PROMPTS, folder)

@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompts", type=Path, default=None, help="prompt folder (default: prompts/)")
     p.set_defaults(func=_lazy("speak", "render_command"))
     p = sub.add_parser("preview", help="a whole session as one WAV, plus the LED timeline")
-    p.add_argument("script", choices=("pause", "return", "checkin", "sample"))
+    p.add_argument("script", choices=("pause", "return", "checkin", "sample", "enroll"))
     p.add_argument("--out", type=Path, required=True, help="the WAV file to write")
     p.add_argument("--step", type=float, default=0.5, help="seconds between LED rows (default 0.5)")
     p.add_argument("--prompts", type=Path, default=None, help="prompt folder (default: prompts/)")
