@@ -179,16 +179,17 @@ def endings(phrase: str, cache: Path | None, voice_pitch: float | None) -> list[
     return out
 
 
-def bank(phrase: str, cache: Path | None, front: SpeechFrontEnd, log=lambda msg: None) -> np.ndarray:
-    """Negative windows of everyone else (synthetic speech and noise), for ``phrase``; kept in
-    ``cache`` once made (a few hundred kB; Piper's audio for it is cached there too)."""
+def bank(phrase: str, cache: Path | None, front: SpeechFrontEnd, talk: list[np.ndarray],
+         log=lambda msg: None) -> np.ndarray:
+    """Negative windows of everyone else (``talk`` from :func:`_talk`, the phrase's near
+    misses and noise), for ``phrase``; kept in ``cache`` once made (a few hundred kB; Piper's
+    audio for it is cached there too)."""
     key = hashlib.sha1(f"{phrase}|{BANK_VERSION}".encode()).hexdigest()[:16]
     path = cache / "enrollment" / f"bank-{key}.npy" if cache else None
     if path is not None and path.exists():
         return np.load(path)
     rng = np.random.default_rng(SEED)
-    speech = cache / "enrollment" / "speech" if cache else None
-    talk = _talk(speech)
+    speech = _speech_folder(cache)
     misses = phrase_data.near_miss_texts(phrase)
     log(f"making the bank: {len(talk)} lines and {len(misses)} near misses (Piper)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -215,14 +216,13 @@ def adapt(takes: list[np.ndarray], phrase: str, *, cache: Path | None = None,
     own = front is None
     front = front or SpeechFrontEnd()
     try:
-        negatives = bank(phrase, cache, front, log)
+        # Other talk around the takes comes from the bank's speakers, never from the takes.
+        talk = _talk(_speech_folder(cache))
+        negatives = bank(phrase, cache, front, talk, log)
         rng = np.random.default_rng([SEED, len(takes)])
         cores = [speech_span(t) for t in takes]
         heights = [p for p in map(pitch, cores) if p]
-        tails = endings(phrase, cache / "enrollment" / "speech" if cache else None,
-                        float(np.median(heights)) if heights else None)
-        # Other talk around the takes comes from the bank's speakers, never from the takes.
-        talk = _talk(cache / "enrollment" / "speech" if cache else None)
+        tails = endings(phrase, _speech_folder(cache), float(np.median(heights)) if heights else None)
         maker = _Maker(front, rng, talk)
         xs, ys = [negatives], [np.zeros(len(negatives), np.float32)]
         for k, core in enumerate(cores):
@@ -242,6 +242,11 @@ def adapt(takes: list[np.ndarray], phrase: str, *, cache: Path | None = None,
         if own:
             front.close()
     return {"format": np.array(FORMAT), **{k: np.asarray(getattr(model, k), np.float32) for k in PIECES}}
+
+
+def _speech_folder(cache: Path | None) -> Path | None:
+    """Where Piper's audio for enrollment is cached (None: made afresh, in a temporary folder)."""
+    return cache / "enrollment" / "speech" if cache else None
 
 
 def _talk(cache: Path | None) -> list[np.ndarray]:
